@@ -1,0 +1,199 @@
+/**
+ * The contract between a step module and whoever runs it.
+ *
+ * A step is a Deno script. It is started as
+ * `deno run <least privilege> steps/<name>.ts <context.json>` and learns
+ * everything it may use from that one JSON file: its parameters, the paths
+ * of its inputs (read-only), the paths where it must write its outputs, a
+ * checkpoint directory that survives a crash, and how many cores it may use.
+ * Nothing here knows about hashing or caching: a step reads, computes and
+ * writes, and the runner decides what happens to the files afterwards.
+ *
+ * @module
+ */
+
+/** One instance of an upstream step gathered into a list input (fan-in). */
+export interface GatheredInput {
+  /** The upstream instance id, e.g. `train[P=4,d=2,seed=1001]`. */
+  id: string;
+  /** The upstream instance's matrix values, e.g. `{ P: 4, d: 2, seed: 1001 }`. */
+  matrix: Record<string, MatrixValue>;
+  /** Path of the upstream output (a file, or a directory for `dir/` outputs). */
+  path: string;
+}
+
+/** A matrix axis value. */
+export type MatrixValue = string | number | boolean;
+
+/** An input is a single path, or a list when it gathers several upstream instances. */
+export type InputValue = string | GatheredInput[];
+
+/** The JSON document a runner hands to a step (protocol version 1). */
+export interface ContextFile {
+  protocol: 1;
+  /** The instance id, e.g. `train[P=4,d=2,seed=1001]`. */
+  id: string;
+  /** The step name, e.g. `train`. */
+  step: string;
+  /** This instance's matrix values. */
+  matrix: Record<string, MatrixValue>;
+  /** The declared parameters (after profile overrides), matrix values included. */
+  params: Record<string, unknown>;
+  /** Input name -> path (or gathered list). */
+  inputs: Record<string, InputValue>;
+  /** Output name -> path to write. Names declared with a trailing `/` are directories. */
+  outputs: Record<string, string>;
+  /** A directory kept across failed attempts of this exact instance, for resuming. */
+  checkpoint_dir: string;
+  /** A scratch directory, deleted after the step ends. */
+  scratch_dir: string;
+  /** Cores this instance may use. */
+  cores: number;
+}
+
+/** What a step's `main` receives. */
+export interface StepContext extends Omit<ContextFile, "protocol"> {
+  /** A parameter by name; throws a clear error if it was not declared or has the wrong type. */
+  param<T = unknown>(name: string, check?: (v: unknown) => v is T): T;
+  /** A single-path input by name. */
+  input(name: string): string;
+  /** A gathered (list) input by name. */
+  gathered(name: string): GatheredInput[];
+  /** The path an output must be written to. */
+  output(name: string): string;
+  /** A line for the user (shown as it comes, prefixed with the instance id). */
+  log(message: string): void;
+  /** Live progress in [0, 1] with a short message (shown on a TTY, throttled). */
+  progress(fraction: number, message?: string): void;
+}
+
+/** Marker that starts a progress line on stderr: `::progress:: <fraction> <message>`. */
+export const PROGRESS_PREFIX = "::progress::";
+
+/** Raised for errors that should be shown to the user without a stack trace. */
+export class StepError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StepError";
+  }
+}
+
+const encoder = new TextEncoder();
+
+/** Builds a StepContext from a parsed context file. Exported for tests that call steps directly. */
+export function makeContext(file: ContextFile): StepContext {
+  let lastProgress = 0;
+  const ctx: StepContext = {
+    id: file.id,
+    step: file.step,
+    matrix: file.matrix,
+    params: file.params,
+    inputs: file.inputs,
+    outputs: file.outputs,
+    checkpoint_dir: file.checkpoint_dir,
+    scratch_dir: file.scratch_dir,
+    cores: file.cores,
+    param<T>(name: string, check?: (v: unknown) => v is T): T {
+      if (!(name in file.params)) {
+        throw new StepError(
+          `${file.id}: parameter '${name}' is not declared for step '${file.step}' ` +
+            `(add it to the step's 'params' in pipeline.yaml)`,
+        );
+      }
+      const v = file.params[name];
+      if (check && !check(v)) {
+        throw new StepError(
+          `${file.id}: parameter '${name}' has an unexpected value ${JSON.stringify(v)}`,
+        );
+      }
+      return v as T;
+    },
+    input(name: string): string {
+      const v = file.inputs[name];
+      if (typeof v !== "string") {
+        throw new StepError(
+          `${file.id}: input '${name}' ${
+            v === undefined ? "is not declared" : "is a gathered list"
+          }`,
+        );
+      }
+      return v;
+    },
+    gathered(name: string): GatheredInput[] {
+      const v = file.inputs[name];
+      if (!Array.isArray(v)) {
+        throw new StepError(
+          `${file.id}: input '${name}' ${v === undefined ? "is not declared" : "is a single path"}`,
+        );
+      }
+      return v;
+    },
+    output(name: string): string {
+      const v = file.outputs[name];
+      if (v === undefined) {
+        throw new StepError(`${file.id}: output '${name}' is not declared for step '${file.step}'`);
+      }
+      return v;
+    },
+    log(message: string): void {
+      Deno.stdout.writeSync(encoder.encode(message + "\n"));
+    },
+    progress(fraction: number, message = ""): void {
+      const now = Date.now();
+      if (now - lastProgress < 200 && fraction < 1) return;
+      lastProgress = now;
+      const f = Math.min(1, Math.max(0, fraction));
+      Deno.stderr.writeSync(
+        encoder.encode(`${PROGRESS_PREFIX} ${f.toFixed(4)} ${message.replaceAll("\n", " ")}\n`),
+      );
+    },
+  };
+  return ctx;
+}
+
+/** Reads and checks a context file. */
+export async function readContextFile(path: string): Promise<ContextFile> {
+  const parsed = JSON.parse(await Deno.readTextFile(path));
+  if (parsed?.protocol !== 1) {
+    throw new StepError(`${path}: not a step context file (protocol 1 expected)`);
+  }
+  return parsed as ContextFile;
+}
+
+/**
+ * Runs `main` as a step: reads the context file named by the first argument,
+ * calls `main`, and exits non-zero with a readable message on failure. Call it
+ * under `if (import.meta.main)` so the module stays importable by tests.
+ */
+export async function runStep(main: (ctx: StepContext) => Promise<void> | void): Promise<void> {
+  const path = Deno.args[0];
+  if (!path) {
+    console.error("usage: deno run <permissions> <step module> <context.json>");
+    Deno.exit(2);
+  }
+  watchParent();
+  try {
+    const ctx = makeContext(await readContextFile(path));
+    await main(ctx);
+  } catch (e) {
+    if (e instanceof StepError) console.error(`error: ${e.message}`);
+    else console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    Deno.exit(1);
+  }
+}
+
+/**
+ * Exits when the process that started this step goes away (it was killed,
+ * even by SIGKILL), so an orphaned step cannot keep writing into a
+ * checkpoint directory that a new run is about to resume from.
+ */
+function watchParent(): void {
+  const parent = Deno.ppid;
+  const timer = setInterval(() => {
+    if (Deno.ppid !== parent) {
+      console.error("error: the runner that started this step is gone; stopping");
+      Deno.exit(137);
+    }
+  }, 500);
+  Deno.unrefTimer(timer);
+}
