@@ -49,6 +49,25 @@ export interface ContextFile {
   scratch_dir: string;
   /** Cores this instance may use. */
   cores: number;
+  /**
+   * Optional provenance of the instances upstream of this one (transitively):
+   * what produced the inputs. Informational only: it is not part of the cache key.
+   */
+  upstream?: UpstreamRecord[];
+}
+
+/** Provenance of one upstream instance. */
+export interface UpstreamRecord {
+  /** Instance id, e.g. `train[P=4,d=2,seed=1001]`. */
+  id: string;
+  /** Step name. */
+  step: string;
+  /** The cache key its outputs were recorded under. */
+  key: string;
+  /** Hash of its code (local module graph), as used in its key. */
+  code: string;
+  /** The npm packages of its code, `name@version`. */
+  npm: string[];
 }
 
 /** What a step's `main` receives. */
@@ -93,6 +112,7 @@ export function makeContext(file: ContextFile): StepContext {
     checkpoint_dir: file.checkpoint_dir,
     scratch_dir: file.scratch_dir,
     cores: file.cores,
+    upstream: file.upstream,
     param<T>(name: string, check?: (v: unknown) => v is T): T {
       if (!(name in file.params)) {
         throw new StepError(
