@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertThrows } from "./_assert.ts";
 import { shuffleInPlace, stratifiedBatches } from "../../lib/data/batches.ts";
 import { lcg, replay } from "./_lcg.ts";
+import { Prng } from "../../lib/util/prng.ts";
 
 /** Labels with uneven classes: class c has 50 + 13c samples, in a scrambled order. */
 function unevenLabels(): Uint8Array {
@@ -68,4 +69,11 @@ Deno.test("stratified batches: a function of the rng state; batches are shuffled
   const counting = { nextFloat64: () => (draws++, 0.5) };
   stratifiedBatches(labels, 100, counting);
   assertEquals(draws, (labels.length - 10) + (labels.length - a.length));
+});
+
+Deno.test("stratified batches accept the project's PRNG (lib/util/prng.ts)", () => {
+  const labels = unevenLabels();
+  const a = stratifiedBatches(labels, 100, Prng.from(1001, "shuffle"));
+  assertEquals(a, stratifiedBatches(labels, 100, Prng.from(1001, "shuffle")));
+  assertEquals(a.reduce((s, b) => s + b.length, 0), labels.length);
 });
