@@ -25,26 +25,15 @@
  * @module
  */
 
-import { MNIST_SIDE } from "./idx.ts";
+import { type Digits, MNIST_PIXELS, type MnistSplit, takeDigits } from "./mnist.ts";
 import { apportion, classMembers } from "./stratify.ts";
 
-/** Pixels per MNIST image. */
-export const PIXELS = MNIST_SIDE * MNIST_SIDE;
+export type { Digits, MnistSplit };
+
+const PIXELS = MNIST_PIXELS;
 
 /** The default share of the embedded digits kept for testing. */
 export const DEFAULT_EMBEDDED_TEST_FRACTION = 0.2;
-
-/** Images (count x 784 bytes, row-major) with their labels. */
-export interface Digits {
-  images: Uint8Array;
-  labels: Uint8Array;
-}
-
-/** A training and a test set of digits. */
-export interface MnistSplit {
-  train: Digits;
-  test: Digits;
-}
 
 /** Indices of the training and test digits, each in its set's order. */
 export interface SplitIndices {
@@ -132,18 +121,6 @@ export function stratifiedSplit(labels: Uint8Array, testFraction: number): Split
     });
   });
   return { train: interleave(train), test: interleave(test) };
-}
-
-/** Picks digits by index, in the given order. */
-export function takeDigits(d: Digits, indices: ArrayLike<number>): Digits {
-  const images = new Uint8Array(indices.length * PIXELS);
-  const labels = new Uint8Array(indices.length);
-  for (let k = 0; k < indices.length; k++) {
-    const i = indices[k];
-    images.set(d.images.subarray(i * PIXELS, (i + 1) * PIXELS), k * PIXELS);
-    labels[k] = d.labels[i];
-  }
-  return { images, labels };
 }
 
 /** The embedded digits split into training and test sets (default 8,000 / 2,000). */

@@ -19,6 +19,25 @@
  * @module
  */
 
+import { join } from "node:path";
+import { download } from "./download.ts";
+import { MNIST_SIDE, readMnistImages, readMnistLabels } from "./idx.ts";
+
+/** Pixels per MNIST image (28 x 28). */
+export const MNIST_PIXELS = MNIST_SIDE * MNIST_SIDE;
+
+/** Images (count x 784 bytes, row-major) with their labels. */
+export interface Digits {
+  images: Uint8Array;
+  labels: Uint8Array;
+}
+
+/** A training and a test set of digits. */
+export interface MnistSplit {
+  train: Digits;
+  test: Digits;
+}
+
 /** The four MNIST parts, in the order of the step's outputs. */
 export type MnistPart = "train_images" | "train_labels" | "test_images" | "test_labels";
 
@@ -112,4 +131,115 @@ export function mirrorUrl(base: string, file: string): string {
 /** The host names (with a port when not the default) that downloading from `mirrors` contacts. */
 export function mirrorHosts(mirrors: readonly string[]): string[] {
   return [...new Set(mirrors.map((m) => new URL(m).host))];
+}
+
+/** Picks digits by index, in the given order. */
+export function takeDigits(d: Digits, indices: ArrayLike<number>): Digits {
+  const images = new Uint8Array(indices.length * MNIST_PIXELS);
+  const labels = new Uint8Array(indices.length);
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k];
+    images.set(d.images.subarray(i * MNIST_PIXELS, (i + 1) * MNIST_PIXELS), k * MNIST_PIXELS);
+    labels[k] = d.labels[i];
+  }
+  return { images, labels };
+}
+
+/** Reads and cross-checks the four files of a set (`.gz` or not): counts of images and labels must agree. */
+export async function readMnistSet(paths: Record<MnistPart, string>): Promise<MnistSplit> {
+  const out: Partial<MnistSplit> = {};
+  for (const split of ["train", "test"] as const) {
+    const images = await readMnistImages(paths[`${split}_images`]);
+    const labels = await readMnistLabels(paths[`${split}_labels`]);
+    if (images.count !== labels.length) {
+      throw new Error(
+        `${paths[`${split}_images`]} holds ${images.count} images but ` +
+          `${paths[`${split}_labels`]} holds ${labels.length} labels`,
+      );
+    }
+    out[split] = { images: images.data, labels };
+  }
+  return out as MnistSplit;
+}
+
+/**
+ * Finds the four files in `dir` under any of their {@link localNames};
+ * an error lists what is missing and which names were looked for.
+ */
+export async function findLocalFiles(dir: string): Promise<Record<MnistPart, string>> {
+  const found: Partial<Record<MnistPart, string>> = {};
+  const missing: string[] = [];
+  for (const part of MNIST_PARTS) {
+    for (const name of localNames(part)) {
+      try {
+        if ((await Deno.stat(join(dir, name))).isFile) {
+          found[part] = join(dir, name);
+          break;
+        }
+      } catch (e) {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      }
+    }
+    if (!found[part]) missing.push(`${part} (${localNames(part).join(", ")})`);
+  }
+  if (missing.length > 0) {
+    throw new Error(`${dir}: MNIST files not found: ${missing.join("; ")}`);
+  }
+  return found as Record<MnistPart, string>;
+}
+
+/** How to fetch the official files. */
+export interface FetchMnistOptions {
+  /** Base URLs, tried in order (default {@link DEFAULT_MNIST_MIRRORS}). */
+  mirrors?: readonly string[];
+  /** Where the verified `.gz` files are kept (reused when already valid). */
+  dir: string;
+  /** Where partial downloads live between attempts and runs. */
+  workDir: string;
+  /** Expected SHA-256 by file name, replacing the official sums (for tests with other bytes). */
+  sha256?: Record<string, string>;
+  /** Attempts per mirror and first backoff delay, passed to {@link download}. */
+  attempts?: number;
+  backoffMs?: number;
+  /** Overall progress in [0, 1] with the file being fetched. */
+  onProgress?: (fraction: number, file: string) => void;
+  log?: (message: string) => void;
+}
+
+/**
+ * Downloads and verifies the four official `.gz` files into `opts.dir` and
+ * returns their paths. Stops at the first file that no mirror delivers
+ * (throwing the {@link DownloadError} that lists every mirror's fault).
+ */
+export async function fetchMnistFiles(opts: FetchMnistOptions): Promise<Record<MnistPart, string>> {
+  const mirrors = opts.mirrors ?? DEFAULT_MNIST_MIRRORS;
+  await Deno.mkdir(opts.dir, { recursive: true });
+  const weights = MNIST_PARTS.map((p) => MNIST_FILES[p].bytes);
+  const all = weights.reduce((a, b) => a + b, 0);
+  const paths: Partial<Record<MnistPart, string>> = {};
+  let before = 0;
+  for (const [k, part] of MNIST_PARTS.entries()) {
+    const file = MNIST_FILES[part];
+    const override = opts.sha256?.[file.name];
+    const dest = join(opts.dir, file.name);
+    await download({
+      urls: mirrors.map((m) => mirrorUrl(m, file.name)),
+      dest,
+      workDir: opts.workDir,
+      sha256: override ?? file.sha256,
+      // The official size guards against an oversized body; other bytes (tests) have their own.
+      size: override ? undefined : file.bytes,
+      attempts: opts.attempts,
+      backoffMs: opts.backoffMs,
+      log: opts.log,
+      onProgress: (bytes, total) => {
+        const f = total ? Math.min(1, bytes / total) : 0;
+        opts.onProgress?.((before + f * weights[k]) / all, file.name);
+      },
+    });
+    before += weights[k];
+    opts.onProgress?.(before / all, file.name);
+    paths[part] = dest;
+  }
+  return paths as Record<MnistPart, string>;
 }
