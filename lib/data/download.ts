@@ -194,6 +194,10 @@ async function attempt(
         signal: abort.signal,
       });
     } catch (e) {
+      if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+        // Retrying cannot help: the process may not contact this host.
+        return permanent(`no network permission for ${new URL(url).host} (${msg(e)})`);
+      }
       return transient(
         abort.signal.aborted ? `no answer within ${idleMs} ms` : `request failed: ${msg(e)}`,
       );

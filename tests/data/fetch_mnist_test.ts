@@ -274,22 +274,17 @@ Deno.test("fetch_mnist: an unknown source or a bad local file is a clear error",
 Deno.test("fetch_mnist as a subprocess with least privilege (net: the mirror's host only)", async () => {
   const { raw, files, hashes } = await smallSet();
   const good = startMirror(files);
+  const forbidden = startMirror(files);
   try {
     await inTempDir(async (dir) => {
-      const { file } = await testContext(
-        dir,
-        "fetch_mnist",
-        downloadParams([good.base], hashes),
-        {},
-        OUTPUTS,
-      );
+      const params = downloadParams([forbidden.base, good.base], hashes);
+      const { file } = await testContext(dir, "fetch_mnist", params, {}, OUTPUTS);
       await Deno.writeTextFile(`${dir}/context.json`, JSON.stringify(file));
-      const host = new URL(good.base).host;
       const out = await new Deno.Command(Deno.execPath(), {
         args: [
           "run",
           "--no-prompt",
-          `--allow-net=${host}`,
+          `--allow-net=${new URL(good.base).host}`,
           `--allow-read=${dir}`,
           `--allow-write=${dir}/out,${dir}/checkpoint`,
           STEP,
@@ -301,9 +296,12 @@ Deno.test("fetch_mnist as a subprocess with least privilege (net: the mirror's h
       const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
       assertEquals(out.code, 0, text);
       await expectOutputs(dir, raw);
+      // A mirror outside the granted hosts is skipped at once, not retried.
+      assert(text.includes("no network permission for 127.0.0.1:"), text);
+      assertEquals(forbidden.requests.length, 0);
     });
   } finally {
-    await closeAll(good);
+    await closeAll(good, forbidden);
   }
 });
 
