@@ -113,20 +113,19 @@ export async function download(opts: DownloadOptions): Promise<DownloadResult> {
   for (const url of opts.urls) {
     let failed = 0;
     let progressed = 0;
+    let made = 0;
     let reason = "";
     while (failed < attempts && progressed < MAX_PROGRESS_ATTEMPTS) {
       const before = (await sizeOf(part)) ?? 0;
       const outcome = await attempt(url, part, expected, opts);
+      made++;
       if (outcome.kind === "done") {
         const bytes = (await sizeOf(part))!;
         await moveAtomically(part, opts.dest);
         return { path: opts.dest, bytes, url, resumed: outcome.resumed };
       }
       reason = outcome.reason;
-      if (outcome.kind === "permanent") {
-        failed = attempts;
-        break;
-      }
+      if (outcome.kind === "permanent") break;
       // An attempt that added bytes is not held against the mirror: a flaky
       // link that drops every few megabytes still completes by resuming.
       if (((await sizeOf(part)) ?? 0) > before) {
@@ -141,7 +140,7 @@ export async function download(opts: DownloadOptions): Promise<DownloadResult> {
         await new Promise((r) => setTimeout(r, delay));
       }
     }
-    const tries = failed > 1 ? ` (after ${failed} attempts)` : "";
+    const tries = made > 1 ? ` (after ${made} attempts)` : "";
     failures.push({ url, reason: reason + tries });
     opts.log?.(`${url}: giving up: ${reason}${tries}`);
   }

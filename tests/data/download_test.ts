@@ -260,7 +260,7 @@ Deno.test("download: when every mirror fails, the error names each one and why",
         `could not download ${NAME}: all 3 mirror(s) failed`,
       );
       assertEquals(e.failures.map((f) => f.url), urls);
-      assert(e.message.includes(`${notFound.base}${NAME}: HTTP 404 Not Found`), e.message);
+      assert(e.message.includes(`${notFound.base}${NAME}: HTTP 404 Not Found\n`), e.message);
       assert(e.message.includes(`${dead}${NAME}: request failed`), e.message);
       assert(
         e.message.includes(
