@@ -367,6 +367,11 @@ function permanent(reason: string): Outcome {
   return { kind: "permanent", reason };
 }
 
+/** An error's message with its causes, e.g. `fetch failed: ... dns error: ...`. */
 function msg(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  if (!(e instanceof Error)) return String(e);
+  const cause = e.cause instanceof Error ? msg(e.cause) : "";
+  // Deno's cause repeats the request URL; keep only what went wrong.
+  const short = cause.replace(/^error sending request for url \([^)]*\):\s*/, "");
+  return short && !e.message.includes(short) ? `${e.message}: ${short}` : e.message;
 }
