@@ -133,7 +133,12 @@ export function decodeMnistLabels(bytes: Uint8Array, what = "labels"): Uint8Arra
 }
 
 /** Encodes MNIST images (count x rows x cols bytes) as an IDX file with magic 2051. */
-export function encodeMnistImages(data: Uint8Array, count: number, rows = 28, cols = 28) {
+export function encodeMnistImages(
+  data: Uint8Array,
+  count: number,
+  rows = 28,
+  cols = 28,
+): Uint8Array {
   return encodeIdx(data, [count, rows, cols]);
 }
 

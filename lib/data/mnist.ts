@@ -1,6 +1,7 @@
 /**
  * The official MNIST files: names, sizes, SHA-256 sums and the mirrors that
- * common ML libraries download them from.
+ * common ML libraries download them from; fetching them (verified), finding
+ * them in a local directory, and reading a set of four into memory.
  *
  * Checksums (SHA-256 of the gzipped files as distributed), cross-checked in
  * two independent public sources that agree byte for byte:
