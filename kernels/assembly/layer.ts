@@ -1,0 +1,367 @@
+// One layer of single-qubit gates (one 2x2 gate per qubit) applied to a 256 x n complex matrix,
+// from the left (on row pairs) or from the right (each row treated as a state vector).
+//
+// Gates: 8 per layer, gate q at g + 8q elements: [g00r, g00i, g01r, g01i, g10r, g10i, g11r, g11i],
+// acting on qubit q = bit q of the row (or column) index. sgn: 256 values of T, the CZ ring's
+// diagonal (+1 or -1).
+
+import { lanes } from "./gemm";
+
+/** Rows with bit q clear: the p-th such row (p < 128). */
+// @ts-ignore: decorator
+
+export function pairRow(p: i32, q: i32): i32 {
+  return ((p >> q) << (q + 1)) | (p & ((1 << q) - 1));
+}
+
+/**
+ * M <- D^cz (g_7 x ... x g_0) M for a 256 x ncols matrix (ncols % L == 0): one streaming pass
+ * over the matrix per gate (row pairs r, r | 2^q); the matrix stays in L2, the pass is
+ * compute-bound. cz != 0 then multiplies row r by sgn[r].
+ */
+export function layer_left<T>(
+  mr: usize,
+  mi: usize,
+  ld: i32,
+  ncols: i32,
+  g: usize,
+  sgn: usize,
+  cz: i32,
+): void {
+  const S = <usize> sizeof<T>();
+  const rowBytes = <usize> ld * S;
+  const width = <usize> ncols * S;
+  for (let q = 0; q < 8; q++) {
+    const gp = g + <usize> (q * 8) * S;
+    const g00r = v128.splat<T>(load<T>(gp)), g00i = v128.splat<T>(load<T>(gp + S));
+    const g01r = v128.splat<T>(load<T>(gp + 2 * S)), g01i = v128.splat<T>(load<T>(gp + 3 * S));
+    const g10r = v128.splat<T>(load<T>(gp + 4 * S)), g10i = v128.splat<T>(load<T>(gp + 5 * S));
+    const g11r = v128.splat<T>(load<T>(gp + 6 * S)), g11i = v128.splat<T>(load<T>(gp + 7 * S));
+    const delta = <usize> (1 << q) * rowBytes;
+    for (let p = 0; p < 128; p++) {
+      const o = <usize> pairRow(p, q) * rowBytes;
+      const par = mr + o, pai = mi + o;
+      for (let c: usize = 0; c < width; c += 16) {
+        const ar = v128.load(par + c), ai = v128.load(pai + c);
+        const br = v128.load(par + delta + c), bi = v128.load(pai + delta + c);
+        let nar = v128.mul<T>(g00r, ar);
+        nar = v128.relaxed_nmadd<T>(g00i, ai, nar);
+        nar = v128.relaxed_madd<T>(g01r, br, nar);
+        nar = v128.relaxed_nmadd<T>(g01i, bi, nar);
+        let nai = v128.mul<T>(g00r, ai);
+        nai = v128.relaxed_madd<T>(g00i, ar, nai);
+        nai = v128.relaxed_madd<T>(g01r, bi, nai);
+        nai = v128.relaxed_madd<T>(g01i, br, nai);
+        let nbr = v128.mul<T>(g10r, ar);
+        nbr = v128.relaxed_nmadd<T>(g10i, ai, nbr);
+        nbr = v128.relaxed_madd<T>(g11r, br, nbr);
+        nbr = v128.relaxed_nmadd<T>(g11i, bi, nbr);
+        let nbi = v128.mul<T>(g10r, ai);
+        nbi = v128.relaxed_madd<T>(g10i, ar, nbi);
+        nbi = v128.relaxed_madd<T>(g11r, bi, nbi);
+        nbi = v128.relaxed_madd<T>(g11i, br, nbi);
+        v128.store(par + c, nar);
+        v128.store(pai + c, nai);
+        v128.store(par + delta + c, nbr);
+        v128.store(pai + delta + c, nbi);
+      }
+    }
+  }
+  if (cz) {
+    for (let r = 0; r < 256; r++) {
+      if (load<T>(sgn + <usize> r * S) < 0) {
+        const o = <usize> r * rowBytes;
+        for (let c: usize = 0; c < width; c += 16) {
+          v128.store(mr + o + c, v128.neg<T>(v128.load(mr + o + c)));
+          v128.store(mi + o + c, v128.neg<T>(v128.load(mi + o + c)));
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Forward-mode companion of layer_left: (U, dU) <- (G U, G dU + dG U) gate by gate, where dg_q
+ * (at dg, same layout as g) is the tangent of gate q; then D^cz on both.
+ */
+export function layer_left_tangent<T>(
+  ur: usize,
+  ui: usize,
+  dr: usize,
+  di: usize,
+  ld: i32,
+  ncols: i32,
+  g: usize,
+  dg: usize,
+  sgn: usize,
+  cz: i32,
+): void {
+  const S = <usize> sizeof<T>();
+  const rowBytes = <usize> ld * S;
+  const width = <usize> ncols * S;
+  for (let q = 0; q < 8; q++) {
+    const gp = g + <usize> (q * 8) * S;
+    const hp = dg + <usize> (q * 8) * S;
+    const g00r = v128.splat<T>(load<T>(gp)), g00i = v128.splat<T>(load<T>(gp + S));
+    const g01r = v128.splat<T>(load<T>(gp + 2 * S)), g01i = v128.splat<T>(load<T>(gp + 3 * S));
+    const g10r = v128.splat<T>(load<T>(gp + 4 * S)), g10i = v128.splat<T>(load<T>(gp + 5 * S));
+    const g11r = v128.splat<T>(load<T>(gp + 6 * S)), g11i = v128.splat<T>(load<T>(gp + 7 * S));
+    const h00r = v128.splat<T>(load<T>(hp)), h00i = v128.splat<T>(load<T>(hp + S));
+    const h01r = v128.splat<T>(load<T>(hp + 2 * S)), h01i = v128.splat<T>(load<T>(hp + 3 * S));
+    const h10r = v128.splat<T>(load<T>(hp + 4 * S)), h10i = v128.splat<T>(load<T>(hp + 5 * S));
+    const h11r = v128.splat<T>(load<T>(hp + 6 * S)), h11i = v128.splat<T>(load<T>(hp + 7 * S));
+    const delta = <usize> (1 << q) * rowBytes;
+    for (let p = 0; p < 128; p++) {
+      const o = <usize> pairRow(p, q) * rowBytes;
+      for (let c: usize = 0; c < width; c += 16) {
+        const ar = v128.load(ur + o + c), ai = v128.load(ui + o + c);
+        const br = v128.load(ur + o + delta + c), bi = v128.load(ui + o + delta + c);
+        const dar = v128.load(dr + o + c), dai = v128.load(di + o + c);
+        const dbr = v128.load(dr + o + delta + c), dbi = v128.load(di + o + delta + c);
+        // tangent: g (da, db) + h (a, b)
+        let tar = v128.mul<T>(g00r, dar);
+        tar = v128.relaxed_nmadd<T>(g00i, dai, tar);
+        tar = v128.relaxed_madd<T>(g01r, dbr, tar);
+        tar = v128.relaxed_nmadd<T>(g01i, dbi, tar);
+        tar = v128.relaxed_madd<T>(h00r, ar, tar);
+        tar = v128.relaxed_nmadd<T>(h00i, ai, tar);
+        tar = v128.relaxed_madd<T>(h01r, br, tar);
+        tar = v128.relaxed_nmadd<T>(h01i, bi, tar);
+        let tai = v128.mul<T>(g00r, dai);
+        tai = v128.relaxed_madd<T>(g00i, dar, tai);
+        tai = v128.relaxed_madd<T>(g01r, dbi, tai);
+        tai = v128.relaxed_madd<T>(g01i, dbr, tai);
+        tai = v128.relaxed_madd<T>(h00r, ai, tai);
+        tai = v128.relaxed_madd<T>(h00i, ar, tai);
+        tai = v128.relaxed_madd<T>(h01r, bi, tai);
+        tai = v128.relaxed_madd<T>(h01i, br, tai);
+        let tbr = v128.mul<T>(g10r, dar);
+        tbr = v128.relaxed_nmadd<T>(g10i, dai, tbr);
+        tbr = v128.relaxed_madd<T>(g11r, dbr, tbr);
+        tbr = v128.relaxed_nmadd<T>(g11i, dbi, tbr);
+        tbr = v128.relaxed_madd<T>(h10r, ar, tbr);
+        tbr = v128.relaxed_nmadd<T>(h10i, ai, tbr);
+        tbr = v128.relaxed_madd<T>(h11r, br, tbr);
+        tbr = v128.relaxed_nmadd<T>(h11i, bi, tbr);
+        let tbi = v128.mul<T>(g10r, dai);
+        tbi = v128.relaxed_madd<T>(g10i, dar, tbi);
+        tbi = v128.relaxed_madd<T>(g11r, dbi, tbi);
+        tbi = v128.relaxed_madd<T>(g11i, dbr, tbi);
+        tbi = v128.relaxed_madd<T>(h10r, ai, tbi);
+        tbi = v128.relaxed_madd<T>(h10i, ar, tbi);
+        tbi = v128.relaxed_madd<T>(h11r, bi, tbi);
+        tbi = v128.relaxed_madd<T>(h11i, br, tbi);
+        v128.store(dr + o + c, tar);
+        v128.store(di + o + c, tai);
+        v128.store(dr + o + delta + c, tbr);
+        v128.store(di + o + delta + c, tbi);
+        // value: g (a, b)
+        let nar = v128.mul<T>(g00r, ar);
+        nar = v128.relaxed_nmadd<T>(g00i, ai, nar);
+        nar = v128.relaxed_madd<T>(g01r, br, nar);
+        nar = v128.relaxed_nmadd<T>(g01i, bi, nar);
+        let nai = v128.mul<T>(g00r, ai);
+        nai = v128.relaxed_madd<T>(g00i, ar, nai);
+        nai = v128.relaxed_madd<T>(g01r, bi, nai);
+        nai = v128.relaxed_madd<T>(g01i, br, nai);
+        let nbr = v128.mul<T>(g10r, ar);
+        nbr = v128.relaxed_nmadd<T>(g10i, ai, nbr);
+        nbr = v128.relaxed_madd<T>(g11r, br, nbr);
+        nbr = v128.relaxed_nmadd<T>(g11i, bi, nbr);
+        let nbi = v128.mul<T>(g10r, ai);
+        nbi = v128.relaxed_madd<T>(g10i, ar, nbi);
+        nbi = v128.relaxed_madd<T>(g11r, bi, nbi);
+        nbi = v128.relaxed_madd<T>(g11i, br, nbi);
+        v128.store(ur + o + c, nar);
+        v128.store(ui + o + c, nai);
+        v128.store(ur + o + delta + c, nbr);
+        v128.store(ui + o + delta + c, nbi);
+      }
+    }
+  }
+  if (cz) {
+    for (let r = 0; r < 256; r++) {
+      if (load<T>(sgn + <usize> r * S) < 0) {
+        const o = <usize> r * rowBytes;
+        for (let c: usize = 0; c < width; c += 16) {
+          v128.store(ur + o + c, v128.neg<T>(v128.load(ur + o + c)));
+          v128.store(ui + o + c, v128.neg<T>(v128.load(ui + o + c)));
+          v128.store(dr + o + c, v128.neg<T>(v128.load(dr + o + c)));
+          v128.store(di + o + c, v128.neg<T>(v128.load(di + o + c)));
+        }
+      }
+    }
+  }
+}
+
+/** v with lanes [a, b, a, b] (f32) or [a, b] (f64). */
+// @ts-ignore: decorator
+
+function alt1<T>(a: T, b: T): v128 {
+  let v = v128.splat<T>(a);
+  v = v128.replace_lane<T>(v, 1, b);
+  if (sizeof<T>() == 4) v = v128.replace_lane<T>(v, 3, b);
+  return v;
+}
+
+/** v with lanes [a, a, b, b] (f32 only). */
+// @ts-ignore: decorator
+
+function alt2<T>(a: T, b: T): v128 {
+  let v = v128.splat<T>(a);
+  if (sizeof<T>() == 4) {
+    v = v128.replace_lane<T>(v, 2, b);
+    v = v128.replace_lane<T>(v, 3, b);
+  }
+  return v;
+}
+
+/**
+ * Right multiplication of a 256 x 256 matrix by a layer, row by row: row <- h (row as a column
+ * vector) with h = conj(g) when conj != 0 (M <- M G^H) or h = g (M <- M G^T). Each row (2 or 4 KB)
+ * stays in L1 for all 8 gates; qubits inside one v128 use lane shuffles.
+ * ptrace != 0: afterwards adds the 2x2 partial traces of the result over all qubits but q to
+ * ptrace (f64, [q][c][a][re, im]: R_q[c][a] = sum_rest M[(c,rest)][(a,rest)]).
+ * signs: 1 multiplies column c by sgn[c], 2 multiplies entry (r, c) by sgn[r] sgn[c].
+ */
+export function layer_right<T>(
+  mr: usize,
+  mi: usize,
+  ld: i32,
+  g: usize,
+  conj: i32,
+  sgn: usize,
+  signs: i32,
+  ptrace: usize,
+): void {
+  const S = <usize> sizeof<T>();
+  const L = lanes<T>();
+  const logL = L == 4 ? 2 : 1;
+  const cs: T = conj ? <T> -1 : <T> 1;
+  for (let r = 0; r < 256; r++) {
+    const rowr = mr + <usize> r * <usize> ld * S, rowi = mi + <usize> r * <usize> ld * S;
+    for (let q = 0; q < 8; q++) {
+      const gp = g + <usize> (q * 8) * S;
+      const a00r = load<T>(gp), a00i = cs * load<T>(gp + S);
+      const a01r = load<T>(gp + 2 * S), a01i = cs * load<T>(gp + 3 * S);
+      const a10r = load<T>(gp + 4 * S), a10i = cs * load<T>(gp + 5 * S);
+      const a11r = load<T>(gp + 6 * S), a11i = cs * load<T>(gp + 7 * S);
+      if (q >= logL) {
+        const g00r = v128.splat<T>(a00r), g00i = v128.splat<T>(a00i);
+        const g01r = v128.splat<T>(a01r), g01i = v128.splat<T>(a01i);
+        const g10r = v128.splat<T>(a10r), g10i = v128.splat<T>(a10i);
+        const g11r = v128.splat<T>(a11r), g11i = v128.splat<T>(a11i);
+        const qv = q - logL;
+        const delta = <usize> (16 << qv);
+        for (let p = 0; p < 128 / L; p++) {
+          const o = <usize> pairRow(p, qv) * 16;
+          const ar = v128.load(rowr + o), ai = v128.load(rowi + o);
+          const br = v128.load(rowr + o + delta), bi = v128.load(rowi + o + delta);
+          let nar = v128.mul<T>(g00r, ar);
+          nar = v128.relaxed_nmadd<T>(g00i, ai, nar);
+          nar = v128.relaxed_madd<T>(g01r, br, nar);
+          nar = v128.relaxed_nmadd<T>(g01i, bi, nar);
+          let nai = v128.mul<T>(g00r, ai);
+          nai = v128.relaxed_madd<T>(g00i, ar, nai);
+          nai = v128.relaxed_madd<T>(g01r, bi, nai);
+          nai = v128.relaxed_madd<T>(g01i, br, nai);
+          let nbr = v128.mul<T>(g10r, ar);
+          nbr = v128.relaxed_nmadd<T>(g10i, ai, nbr);
+          nbr = v128.relaxed_madd<T>(g11r, br, nbr);
+          nbr = v128.relaxed_nmadd<T>(g11i, bi, nbr);
+          let nbi = v128.mul<T>(g10r, ai);
+          nbi = v128.relaxed_madd<T>(g10i, ar, nbi);
+          nbi = v128.relaxed_madd<T>(g11r, bi, nbi);
+          nbi = v128.relaxed_madd<T>(g11i, br, nbi);
+          v128.store(rowr + o, nar);
+          v128.store(rowi + o, nai);
+          v128.store(rowr + o + delta, nbr);
+          v128.store(rowi + o + delta, nbi);
+        }
+      } else {
+        // Pairs inside one vector: new = diag * v + off * swap(v), lane-wise complex.
+        let dr: v128, di: v128, fr: v128, fi: v128;
+        if (q == 0) {
+          dr = alt1<T>(a00r, a11r);
+          di = alt1<T>(a00i, a11i);
+          fr = alt1<T>(a01r, a10r);
+          fi = alt1<T>(a01i, a10i);
+        } else {
+          dr = alt2<T>(a00r, a11r);
+          di = alt2<T>(a00i, a11i);
+          fr = alt2<T>(a01r, a10r);
+          fi = alt2<T>(a01i, a10i);
+        }
+        for (let v: usize = 0; v < 256 * S; v += 16) {
+          const xr = v128.load(rowr + v), xi = v128.load(rowi + v);
+          let sr: v128, si: v128;
+          if (sizeof<T>() == 8) {
+            sr = v128.shuffle<T>(xr, xr, 1, 0);
+            si = v128.shuffle<T>(xi, xi, 1, 0);
+          } else if (q == 0) {
+            sr = v128.shuffle<T>(xr, xr, 1, 0, 3, 2);
+            si = v128.shuffle<T>(xi, xi, 1, 0, 3, 2);
+          } else {
+            sr = v128.shuffle<T>(xr, xr, 2, 3, 0, 1);
+            si = v128.shuffle<T>(xi, xi, 2, 3, 0, 1);
+          }
+          let nr = v128.mul<T>(dr, xr);
+          nr = v128.relaxed_nmadd<T>(di, xi, nr);
+          nr = v128.relaxed_madd<T>(fr, sr, nr);
+          nr = v128.relaxed_nmadd<T>(fi, si, nr);
+          let ni = v128.mul<T>(dr, xi);
+          ni = v128.relaxed_madd<T>(di, xr, ni);
+          ni = v128.relaxed_madd<T>(fr, si, ni);
+          ni = v128.relaxed_madd<T>(fi, sr, ni);
+          v128.store(rowr + v, nr);
+          v128.store(rowi + v, ni);
+        }
+      }
+    }
+    if (ptrace) {
+      const dRe = <f64> load<T>(rowr + <usize> r * S), dIm = <f64> load<T>(rowi + <usize> r * S);
+      for (let q = 0; q < 8; q++) {
+        const c = (r >> q) & 1;
+        const other = <usize> (r ^ (1 << q)) * S;
+        const pd = ptrace + <usize> (((q * 2 + c) * 2 + c) * 2) * 8;
+        const po = ptrace + <usize> (((q * 2 + c) * 2 + (1 - c)) * 2) * 8;
+        store<f64>(pd, load<f64>(pd) + dRe);
+        store<f64>(pd + 8, load<f64>(pd + 8) + dIm);
+        store<f64>(po, load<f64>(po) + <f64> load<T>(rowr + other));
+        store<f64>(po + 8, load<f64>(po + 8) + <f64> load<T>(rowi + other));
+      }
+    }
+    if (signs) {
+      const rs = v128.splat<T>(signs == 2 ? load<T>(sgn + <usize> r * S) : <T> 1);
+      for (let v: usize = 0; v < 256 * S; v += 16) {
+        const f = v128.mul<T>(rs, v128.load(sgn + v));
+        v128.store(rowr + v, v128.mul<T>(f, v128.load(rowr + v)));
+        v128.store(rowi + v, v128.mul<T>(f, v128.load(rowi + v)));
+      }
+    }
+  }
+}
+
+/** Y = X^H for 256 x 256 matrices (Y and X distinct). */
+export function conj_transpose<T>(
+  yr: usize,
+  yi: usize,
+  ldy: i32,
+  xr: usize,
+  xi: usize,
+  ldx: i32,
+): void {
+  const S = <usize> sizeof<T>();
+  for (let i0 = 0; i0 < 256; i0 += 16) {
+    for (let j0 = 0; j0 < 256; j0 += 16) {
+      for (let i = i0; i < i0 + 16; i++) {
+        for (let j = j0; j < j0 + 16; j++) {
+          const src = (<usize> i * <usize> ldx + <usize> j) * S;
+          const dst = (<usize> j * <usize> ldy + <usize> i) * S;
+          store<T>(yr + dst, load<T>(xr + src));
+          store<T>(yi + dst, -load<T>(xi + src));
+        }
+      }
+    }
+  }
+}

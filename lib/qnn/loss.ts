@@ -1,0 +1,85 @@
+/**
+ * Softmax cross-entropy over 10 classes: the loss, its gradient w.r.t. the logits (the cotangent
+ * fed to the simulator's backward pass) and accuracy. Logits are n x 10, row-major.
+ *
+ * @module
+ */
+
+import { CLASSES } from "./spec.ts";
+
+function checkLabels(logits: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const n = logits.length / CLASSES;
+  if (!Number.isInteger(n) || labels.length !== n) {
+    throw new Error(
+      `loss: ${logits.length} logits do not match ${labels.length} labels (10 classes each)`,
+    );
+  }
+  return n;
+}
+
+/** log(sum_o exp(logits[row*10+o])), computed stably. */
+function logSumExp(logits: ArrayLike<number>, row: number): number {
+  let m = -Infinity;
+  for (let o = 0; o < CLASSES; o++) m = Math.max(m, logits[row * CLASSES + o]);
+  let s = 0;
+  for (let o = 0; o < CLASSES; o++) s += Math.exp(logits[row * CLASSES + o] - m);
+  return m + Math.log(s);
+}
+
+/** Sum (not mean) over rows of -log softmax(logits)[label]; rows summed in order. */
+export function crossEntropySum(logits: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const n = checkLabels(logits, labels);
+  let total = 0;
+  for (let b = 0; b < n; b++) total += logSumExp(logits, b) - logits[b * CLASSES + labels[b]];
+  return total;
+}
+
+/** d(sum of CE / denominator)/d logits = (softmax - onehot) / denominator, written to `out`. */
+export function crossEntropyCotangent(
+  logits: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  denominator: number,
+  out: Float64Array = new Float64Array(logits.length),
+): Float64Array {
+  const n = checkLabels(logits, labels);
+  for (let b = 0; b < n; b++) {
+    const lse = logSumExp(logits, b);
+    for (let o = 0; o < CLASSES; o++) {
+      const i = b * CLASSES + o;
+      out[i] = (Math.exp(logits[i] - lse) - (labels[b] === o ? 1 : 0)) / denominator;
+    }
+  }
+  return out;
+}
+
+/** Mean softmax cross-entropy and its gradient w.r.t. the logits. */
+export function softmaxCrossEntropy(
+  logits: ArrayLike<number>,
+  labels: ArrayLike<number>,
+): { loss: number; dlogits: Float64Array } {
+  const n = checkLabels(logits, labels);
+  return {
+    loss: crossEntropySum(logits, labels) / n,
+    dlogits: crossEntropyCotangent(logits, labels, n),
+  };
+}
+
+/** Rows whose largest logit (first one on ties) is the label. */
+export function countCorrect(logits: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const n = checkLabels(logits, labels);
+  let correct = 0;
+  for (let b = 0; b < n; b++) {
+    let best = 0;
+    for (let o = 1; o < CLASSES; o++) {
+      if (logits[b * CLASSES + o] > logits[b * CLASSES + best]) best = o;
+    }
+    if (best === labels[b]) correct++;
+  }
+  return correct;
+}
+
+/** Fraction of rows classified correctly. */
+export function accuracy(logits: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const n = checkLabels(logits, labels);
+  return n === 0 ? 0 : countCorrect(logits, labels) / n;
+}

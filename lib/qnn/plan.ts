@@ -1,0 +1,203 @@
+/**
+ * Where everything lives in the simulator's one shared `WebAssembly.Memory`: inputs written by
+ * the main thread, one contiguous region per QNN (owned by exactly one worker), and one scratch
+ * region per worker. All addresses are byte offsets, 64-byte aligned.
+ *
+ * @module
+ */
+
+import {
+  DIM,
+  FEATURES,
+  modelParamCount,
+  type ModelSpec,
+  OUTPUTS,
+  PIXELS,
+  qnnParamCount,
+} from "./spec.ts";
+
+/** Samples per chunk: every call is cut into chunks of at most this many images. */
+export const CHUNK = 1000;
+/** Leading dimension of 256 x 256 matrices: padded so that rows do not alias in the L1 sets. */
+export const LDM = 264;
+
+/** Addresses of one QNN's region. */
+export interface QnnRegion {
+  /** Outputs (or output tangents) y[k][b], f64, 10 x ld. */
+  y: number;
+  /** Gradient of the QNN's phi, f64. */
+  gradPhi: number;
+  /** Data-angle gradients summed over samples, per feature, f64 x 64. */
+  gradX: number;
+  /** Sum over samples of the adjoint state at the output of block A, f64 [re 256, im 256]. */
+  lamA: number;
+  /** Block A states: psiA[l] after l layers (l = 0..d), f64 x 512 each. */
+  psiA: number;
+  /** Tangent of block A's output, f64 x 512. */
+  dpsiA: number;
+  /** Block A's output (and its tangent) in the working precision, T x 512 each. */
+  psiAT: number;
+  dpsiAT: number;
+  /** Layer gates of blocks A, B, C: f64 [3][d][8 wires][8]; and of B, C in T: [2][d][8][8]. */
+  gates64: number;
+  gatesT: number;
+  /** Gate tangents, same layouts. */
+  dgates64: number;
+  dgatesT: number;
+  /** Encoding rotation table [e][q][k][cos, sin], f64; tangents of those angles [e][q][k]; feature tangents [64]. */
+  rot: number;
+  drot: number;
+  dx: number;
+  /** Data trig per sample, f64 [64][2][ld]. */
+  trig: number;
+  /** Per-sample encoding gates (and tangents), T [8][8][ld] each. */
+  u1: number;
+  u2: number;
+  du1: number;
+  du2: number;
+  /** Unitaries of blocks B and C and their adjoints, T, 256 x LDM, re plane then im plane. */
+  UB: number;
+  UC: number;
+  UBh: number;
+  UCh: number;
+  /** Accumulators M = sum_b psi_b lam_b^H for B and C (also the tangents dU_B, dU_C for jvp). */
+  MB: number;
+  MC: number;
+  /** Batch states after E1, after E2, after C: T, 256 x ld, re plane then im plane. */
+  psi1: number;
+  psi3: number;
+  psi4: number;
+}
+
+/** Addresses of one worker's scratch region. */
+export interface ScratchRegion {
+  /** Two batch-sized complex buffers (adjoints, intermediate states, tangents). */
+  bufX: number;
+  bufY: number;
+  /** The sweep matrix W, T, 256 x LDM x 2. */
+  W: number;
+  /** Per-sample partial traces of an encoding, T [8][8][ld]. */
+  R: number;
+  /** The cotangent in T, [10][ld]. */
+  cotT: number;
+  /** Two tiles of 256 rows x 32 bytes. */
+  tileA: number;
+  tileB: number;
+  /** Partial traces of one layer, f64 [8][8]. */
+  ptrace: number;
+  /** CZ ring diagonal, T x 256. */
+  sgn: number;
+  /** Adjoint vector for block A's backward pass, f64 x 512. */
+  lam: number;
+}
+
+/** The whole layout. */
+export interface MemoryPlan {
+  P: number;
+  d: number;
+  precision: "f32" | "f64";
+  /** Bytes per element of the working precision. */
+  S: number;
+  /** Leading dimension (columns) of batch buffers. */
+  ld: number;
+  /** Model parameters (f64, modelParamCount). */
+  params: number;
+  /** A tangent direction (f64, modelParamCount). */
+  tangent: number;
+  /** The chunk's images, f64, CHUNK x 196. */
+  images: number;
+  /** Patch pixel map, i32, P x 64. */
+  pix: number;
+  /** Cotangent of the QNN outputs for the chunk (weight included), f64 [10][ld]. */
+  cot: number;
+  qnn: QnnRegion[];
+  scratch: ScratchRegion[];
+  /** Total bytes (a multiple of 64 KiB pages). */
+  bytes: number;
+}
+
+/** Columns reserved for a chunk of n samples: a multiple of 16, nudged off multiples of 512 bytes. */
+export function leadingDimension(n: number, S: number): number {
+  let ld = Math.ceil(n / 16) * 16;
+  if ((ld * S) % 512 === 0) ld += 16;
+  return ld;
+}
+
+/** Lays out the memory for a model, a precision and a number of worker slots. */
+export function memoryPlan(spec: ModelSpec, precision: "f32" | "f64", slots: number): MemoryPlan {
+  const S = precision === "f32" ? 4 : 8;
+  const { P, d } = spec;
+  const ld = leadingDimension(CHUNK, S);
+  let top = 65536; // below: the module's own small data segment
+  const take = (bytes: number) => {
+    const at = top;
+    top += Math.ceil(bytes / 64) * 64;
+    return at;
+  };
+  const nParams = modelParamCount(spec);
+  const batch = DIM * ld * 2 * S;
+  const square = DIM * LDM * 2 * S;
+  const plan: Omit<MemoryPlan, "qnn" | "scratch" | "bytes"> = {
+    P,
+    d,
+    precision,
+    S,
+    ld,
+    params: take(nParams * 8),
+    tangent: take(nParams * 8),
+    images: take(CHUNK * PIXELS * 8),
+    pix: take(P * FEATURES * 4),
+    cot: take(OUTPUTS * ld * 8),
+  };
+  const qnn: QnnRegion[] = [];
+  for (let p = 0; p < P; p++) {
+    qnn.push({
+      y: take(OUTPUTS * ld * 8),
+      gradPhi: take(qnnParamCount(d) * 8),
+      gradX: take(FEATURES * 8),
+      lamA: take(512 * 8),
+      psiA: take((d + 1) * 512 * 8),
+      dpsiA: take(512 * 8),
+      psiAT: take(512 * S),
+      dpsiAT: take(512 * S),
+      gates64: take(3 * d * 64 * 8),
+      gatesT: take(2 * d * 64 * S),
+      dgates64: take(3 * d * 64 * 8),
+      dgatesT: take(2 * d * 64 * S),
+      rot: take(256 * 8),
+      drot: take(128 * 8),
+      dx: take(64 * 8),
+      trig: take(128 * ld * 8),
+      u1: take(64 * ld * S),
+      u2: take(64 * ld * S),
+      du1: take(64 * ld * S),
+      du2: take(64 * ld * S),
+      UB: take(square),
+      UC: take(square),
+      UBh: take(square),
+      UCh: take(square),
+      MB: take(square),
+      MC: take(square),
+      psi1: take(batch),
+      psi3: take(batch),
+      psi4: take(batch),
+    });
+  }
+  const scratch: ScratchRegion[] = [];
+  for (let w = 0; w < slots; w++) {
+    scratch.push({
+      bufX: take(batch),
+      bufY: take(batch),
+      W: take(square),
+      R: take(64 * ld * S),
+      cotT: take(OUTPUTS * ld * S),
+      tileA: take(256 * 32),
+      tileB: take(256 * 32),
+      ptrace: take(64 * 8),
+      sgn: take(256 * S),
+      lam: take(512 * 8),
+    });
+  }
+  const bytes = Math.ceil(top / 65536) * 65536;
+  return { ...plan, qnn, scratch, bytes };
+}

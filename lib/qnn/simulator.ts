@@ -1,0 +1,367 @@
+/**
+ * The fast simulator: P QNNs on a batch, exact forward, gradients (reverse mode) and
+ * Jacobian-vector products (forward mode), float32 or float64, on worker threads that share one
+ * WebAssembly memory. Each QNN belongs to one worker; cross-QNN sums (logits, bias gradient)
+ * are done here in a fixed order, so results are bit-identical for any number of workers.
+ *
+ * @module
+ */
+
+import { layoutForPatchCount } from "../data/patches.ts";
+import { QnnEngine, type SetupMode } from "./engine.ts";
+import { instantiateKernels, kernelModule, sharedMemory } from "./kernels.ts";
+import { crossEntropyCotangent, crossEntropySum } from "./loss.ts";
+import { CHUNK, type MemoryPlan, memoryPlan } from "./plan.ts";
+import {
+  aggregateWeight,
+  biasOffset,
+  checkDepth,
+  CLASSES,
+  FEATURES,
+  modelParamCount,
+  type ModelSpec,
+  OUTPUTS,
+  PIXELS,
+  qnnParamCount,
+} from "./spec.ts";
+import type { WorkerRequest } from "./worker.ts";
+
+/** The simulator's interface (see lib/qnn/mod.ts). */
+export interface Simulator {
+  readonly spec: ModelSpec;
+  readonly precision: "f32" | "f64";
+  /** Logits (n x 10, row-major) for n preprocessed images (n x 196, row-major). */
+  forward(params: Float64Array, images: Float32Array | Float64Array): Promise<Float64Array>;
+  /** Mean softmax cross-entropy, its exact gradient w.r.t. every parameter, and the logits. */
+  lossGrad(
+    params: Float64Array,
+    images: Float32Array | Float64Array,
+    labels: Uint8Array,
+  ): Promise<{ loss: number; grad: Float64Array; logits: Float64Array }>;
+  /** Gradient of sum_{b,o} cotangent[b*10+o] logits[b*10+o] w.r.t. all parameters. */
+  vjp(
+    params: Float64Array,
+    images: Float32Array | Float64Array,
+    cotangent: Float64Array,
+  ): Promise<Float64Array>;
+  /** Directional derivative of the logits along v (exact forward mode), n x 10. */
+  jvp(
+    params: Float64Array,
+    images: Float32Array | Float64Array,
+    v: Float64Array,
+  ): Promise<Float64Array>;
+  /** Terminates the workers. */
+  close(): void;
+}
+
+/** Options of createSimulator. */
+export interface SimulatorOptions {
+  precision: "f32" | "f64";
+  /** Worker threads (default: min(P, cores)); 0 runs everything on the calling thread. */
+  workers?: number;
+}
+
+type Op = Extract<WorkerRequest, { type: "run" }>;
+
+/** One worker slot: a Deno Worker, or the engine on this thread (workers: 0). */
+interface Slot {
+  run(op: Op): Promise<void>;
+  close(): void;
+}
+
+class WorkerSlot implements Slot {
+  readonly #worker: Worker;
+  #pending: { resolve: () => void; reject: (e: Error) => void } | undefined;
+
+  constructor(init: Extract<WorkerRequest, { type: "init" }>, ready: (e?: Error) => void) {
+    this.#worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+    this.#pending = { resolve: () => ready(), reject: ready };
+    this.#worker.onmessage = (e: MessageEvent<{ ok: boolean; error?: string }>) => {
+      const p = this.#pending;
+      this.#pending = undefined;
+      if (e.data.ok) p?.resolve();
+      else p?.reject(new Error(`qnn worker failed: ${e.data.error}`));
+    };
+    this.#worker.onerror = (e) => {
+      e.preventDefault();
+      const p = this.#pending;
+      this.#pending = undefined;
+      p?.reject(new Error(`qnn worker crashed: ${e.message}`));
+    };
+    this.#worker.postMessage(init);
+  }
+
+  run(op: Op): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#pending = { resolve, reject };
+      this.#worker.postMessage(op);
+    });
+  }
+
+  close(): void {
+    this.#worker.terminate();
+  }
+}
+
+class LocalSlot implements Slot {
+  constructor(readonly engine: QnnEngine) {}
+  run(op: Op): Promise<void> {
+    if (op.op === "setup") this.engine.setup(op.arg);
+    else if (op.op === "forward") this.engine.forward(op.arg);
+    else if (op.op === "backward") this.engine.backward(op.arg);
+    else if (op.op === "jvp") this.engine.jvp(op.arg);
+    else this.engine.finish();
+    return Promise.resolve();
+  }
+  close(): void {}
+}
+
+/** Creates a simulator for a model; `close()` it when done. */
+export async function createSimulator(spec: ModelSpec, opts: SimulatorOptions): Promise<Simulator> {
+  checkDepth(spec.d);
+  const patches = layoutForPatchCount(spec.P);
+  aggregateWeight(spec); // validates aggregate
+  if (opts.precision !== "f32" && opts.precision !== "f64") {
+    throw new Error(
+      `simulator: precision must be "f32" or "f64", got ${JSON.stringify(opts.precision)}`,
+    );
+  }
+  const cores = navigator.hardwareConcurrency || 2;
+  const workers = opts.workers ?? Math.min(spec.P, cores);
+  if (!Number.isInteger(workers) || workers < 0) {
+    throw new Error(`simulator: workers must be an integer >= 0`);
+  }
+  const slots = Math.max(1, Math.min(workers, spec.P));
+  const plan = memoryPlan(spec, opts.precision, slots);
+  const memory = sharedMemory(plan.bytes);
+  new Int32Array(memory.buffer, plan.pix, spec.P * FEATURES).set(patches.pixel);
+  const module = await kernelModule();
+  const owned = Array.from(
+    { length: slots },
+    (_, w) => [...Array(spec.P).keys()].filter((p) => p % slots === w),
+  );
+  let list: Slot[];
+  if (workers === 0) {
+    const kernels = await instantiateKernels(module, memory);
+    list = [new LocalSlot(new QnnEngine(plan, memory, kernels, 0, owned[0]))];
+  } else {
+    const ready: Promise<void>[] = [];
+    list = owned.map((mine, slot) => {
+      let done!: (e?: Error) => void;
+      ready.push(new Promise((res, rej) => (done = (e) => (e ? rej(e) : res()))));
+      return new WorkerSlot({ type: "init", module, memory, plan, slot, owned: mine }, done);
+    });
+    try {
+      await Promise.all(ready);
+    } catch (e) {
+      list.forEach((s) => s.close());
+      throw e;
+    }
+  }
+  return new FastSimulator(spec, opts.precision, plan, memory, list, patches.pixel);
+}
+
+class FastSimulator implements Simulator {
+  readonly #plan: MemoryPlan;
+  readonly #f64: Float64Array;
+  readonly #sync: Int32Array;
+  readonly #slots: Slot[];
+  readonly #pixel: Int32Array;
+  readonly #w: number;
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  constructor(
+    readonly spec: ModelSpec,
+    readonly precision: "f32" | "f64",
+    plan: MemoryPlan,
+    memory: WebAssembly.Memory,
+    slots: Slot[],
+    pixel: Int32Array,
+  ) {
+    this.#plan = plan;
+    this.#f64 = new Float64Array(memory.buffer);
+    this.#sync = new Int32Array(memory.buffer, 0, 16);
+    this.#slots = slots;
+    this.#pixel = pixel;
+    this.#w = aggregateWeight(spec);
+  }
+
+  /** Runs calls one at a time: they share the memory. */
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error("simulator: closed"));
+    const next = this.#queue.then(fn, fn);
+    this.#queue = next.catch(() => {});
+    return next;
+  }
+
+  async #all(op: Op): Promise<void> {
+    Atomics.add(this.#sync, 0, 1); // publish the inputs written above
+    await Promise.all(this.#slots.map((s) => s.run(op)));
+    Atomics.load(this.#sync, 1); // and see the workers' outputs
+  }
+
+  #count(images: Float32Array | Float64Array): number {
+    if (images.length % PIXELS !== 0) {
+      throw new Error(
+        `simulator: images has length ${images.length}, not a multiple of 196 (14 x 14 per image)`,
+      );
+    }
+    return images.length / PIXELS;
+  }
+
+  #setParams(params: Float64Array, at: number, name: string): void {
+    const n = modelParamCount(this.spec);
+    if (params.length !== n) {
+      throw new Error(`simulator: ${name} has length ${params.length}, expected ${n}`);
+    }
+    this.#f64.set(params, at / 8);
+  }
+
+  #loadChunk(images: Float32Array | Float64Array, start: number, nb: number): void {
+    this.#f64.set(images.subarray(start * PIXELS, (start + nb) * PIXELS), this.#plan.images / 8);
+  }
+
+  /** out[(start + b) * 10 + o] = w * sum_p y_p[o][b], p ascending. */
+  #gather(nb: number, out: Float64Array, start: number): void {
+    const { ld, qnn } = this.#plan;
+    const f = this.#f64;
+    for (let b = 0; b < nb; b++) {
+      for (let o = 0; o < OUTPUTS; o++) {
+        let s = 0;
+        for (let p = 0; p < this.spec.P; p++) s += f[qnn[p].y / 8 + o * ld + b];
+        out[(start + b) * CLASSES + o] = this.#w * s;
+      }
+    }
+  }
+
+  forward(params: Float64Array, images: Float32Array | Float64Array): Promise<Float64Array> {
+    return this.#serial(async () => {
+      const n = this.#count(images);
+      this.#setParams(params, this.#plan.params, "params");
+      const logits = new Float64Array(n * CLASSES);
+      await this.#all({ type: "run", op: "setup", arg: "forward" });
+      for (let start = 0; start < n; start += CHUNK) {
+        const nb = Math.min(CHUNK, n - start);
+        this.#loadChunk(images, start, nb);
+        await this.#all({ type: "run", op: "forward", arg: nb });
+        this.#gather(nb, logits, start);
+      }
+      return logits;
+    });
+  }
+
+  /**
+   * Reverse mode over all chunks: `cot` fills the cotangent of a chunk's logits (nb x 10) given
+   * those logits; the gradient sums over chunks in order.
+   */
+  async #backprop(
+    params: Float64Array,
+    images: Float32Array | Float64Array,
+    cot: (logits: Float64Array, start: number, nb: number, out: Float64Array) => void,
+  ): Promise<{ grad: Float64Array; logits: Float64Array }> {
+    const n = this.#count(images);
+    const plan = this.#plan;
+    this.#setParams(params, plan.params, "params");
+    const logits = new Float64Array(n * CLASSES);
+    await this.#all({ type: "run", op: "setup", arg: "grad" });
+    const chunkCot = new Float64Array(CHUNK * CLASSES);
+    for (let start = 0; start < n; start += CHUNK) {
+      const nb = Math.min(CHUNK, n - start);
+      this.#loadChunk(images, start, nb);
+      await this.#all({ type: "run", op: "forward", arg: nb });
+      this.#gather(nb, logits, start);
+      cot(logits, start, nb, chunkCot);
+      // The QNN outputs' cotangent: d logits / d y_p = w for every p; layout [o][b].
+      for (let o = 0; o < OUTPUTS; o++) {
+        for (let b = 0; b < nb; b++) {
+          this.#f64[plan.cot / 8 + o * plan.ld + b] = this.#w * chunkCot[b * CLASSES + o];
+        }
+      }
+      await this.#all({ type: "run", op: "backward", arg: nb });
+    }
+    await this.#all({ type: "run", op: "finish" });
+    const grad = new Float64Array(modelParamCount(this.spec));
+    const nPhi = qnnParamCount(this.spec.d);
+    const off = biasOffset(this.spec);
+    for (let p = 0; p < this.spec.P; p++) {
+      const r = plan.qnn[p];
+      grad.set(this.#f64.subarray(r.gradPhi / 8, r.gradPhi / 8 + nPhi), p * nPhi);
+      // Bias: each feature's data-angle gradient goes to its pixel (p, then f ascending).
+      for (let f = 0; f < FEATURES; f++) {
+        grad[off + this.#pixel[p * FEATURES + f]] += this.#f64[r.gradX / 8 + f];
+      }
+    }
+    return { grad, logits };
+  }
+
+  lossGrad(
+    params: Float64Array,
+    images: Float32Array | Float64Array,
+    labels: Uint8Array,
+  ): Promise<{ loss: number; grad: Float64Array; logits: Float64Array }> {
+    return this.#serial(async () => {
+      const n = this.#count(images);
+      if (labels.length !== n) {
+        throw new Error(`simulator: ${labels.length} labels for ${n} images`);
+      }
+      for (let b = 0; b < n; b++) {
+        if (labels[b] > 9) throw new Error(`simulator: label ${labels[b]} at ${b} is not in 0..9`);
+      }
+      let total = 0;
+      const { grad, logits } = await this.#backprop(params, images, (all, start, nb, out) => {
+        const part = all.subarray(start * CLASSES, (start + nb) * CLASSES);
+        const lab = labels.subarray(start, start + nb);
+        total += crossEntropySum(part, lab);
+        crossEntropyCotangent(part, lab, n, out);
+      });
+      return { loss: total / n, grad, logits };
+    });
+  }
+
+  vjp(
+    params: Float64Array,
+    images: Float32Array | Float64Array,
+    cotangent: Float64Array,
+  ): Promise<Float64Array> {
+    return this.#serial(async () => {
+      const n = this.#count(images);
+      if (cotangent.length !== n * CLASSES) {
+        throw new Error(
+          `simulator: cotangent has length ${cotangent.length}, expected ${n * CLASSES}`,
+        );
+      }
+      const { grad } = await this.#backprop(params, images, (_all, start, nb, out) => {
+        out.set(cotangent.subarray(start * CLASSES, (start + nb) * CLASSES));
+      });
+      return grad;
+    });
+  }
+
+  jvp(
+    params: Float64Array,
+    images: Float32Array | Float64Array,
+    v: Float64Array,
+  ): Promise<Float64Array> {
+    return this.#serial(async () => {
+      const n = this.#count(images);
+      this.#setParams(params, this.#plan.params, "params");
+      this.#setParams(v, this.#plan.tangent, "v");
+      const out = new Float64Array(n * CLASSES);
+      await this.#all({ type: "run", op: "setup", arg: "jvp" as SetupMode });
+      for (let start = 0; start < n; start += CHUNK) {
+        const nb = Math.min(CHUNK, n - start);
+        this.#loadChunk(images, start, nb);
+        await this.#all({ type: "run", op: "jvp", arg: nb });
+        this.#gather(nb, out, start);
+      }
+      return out;
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#slots.forEach((s) => s.close());
+  }
+}

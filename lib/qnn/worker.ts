@@ -1,0 +1,57 @@
+/**
+ * Worker entry of the fast simulator: instantiates the kernels on the shared memory and runs the
+ * operations the main thread hands over (whole phases for all of this worker's QNNs, never
+ * single gates: a round trip costs tens of microseconds).
+ *
+ * @module
+ */
+
+/// <reference lib="deno.worker" />
+
+import { QnnEngine, type SetupMode } from "./engine.ts";
+import { instantiateKernels } from "./kernels.ts";
+import type { MemoryPlan } from "./plan.ts";
+
+/** Messages from the main thread. */
+export type WorkerRequest =
+  | {
+    type: "init";
+    module: WebAssembly.Module;
+    memory: WebAssembly.Memory;
+    plan: MemoryPlan;
+    slot: number;
+    owned: number[];
+  }
+  | { type: "run"; op: "setup"; arg: SetupMode }
+  | { type: "run"; op: "forward" | "backward" | "jvp"; arg: number }
+  | { type: "run"; op: "finish"; arg?: undefined };
+
+let engine: QnnEngine | undefined;
+let sync: Int32Array | undefined;
+
+self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
+  const msg = event.data;
+  try {
+    if (msg.type === "init") {
+      const kernels = await instantiateKernels(msg.module, msg.memory);
+      engine = new QnnEngine(msg.plan, msg.memory, kernels, msg.slot, msg.owned);
+      sync = new Int32Array(msg.memory.buffer, 0, 16);
+      self.postMessage({ ok: true });
+      return;
+    }
+    if (!engine || !sync) throw new Error("qnn worker: not initialised");
+    Atomics.load(sync, 0); // order our reads after the main thread's writes
+    if (msg.op === "setup") engine.setup(msg.arg);
+    else if (msg.op === "forward") engine.forward(msg.arg);
+    else if (msg.op === "backward") engine.backward(msg.arg);
+    else if (msg.op === "jvp") engine.jvp(msg.arg);
+    else engine.finish();
+    Atomics.add(sync, 1, 1); // publish our writes before replying
+    self.postMessage({ ok: true });
+  } catch (e) {
+    self.postMessage({
+      ok: false,
+      error: e instanceof Error ? `${e.message}\n${e.stack}` : String(e),
+    });
+  }
+};
