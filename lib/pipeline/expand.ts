@@ -1,0 +1,149 @@
+/**
+ * Expansion: a profile applied to the pipeline, each step turned into its
+ * instances (the cartesian product of its axes), and each input resolved to
+ * the upstream instances it reads.
+ *
+ * @module
+ */
+
+import type { Pos } from "./diagnostics.ts";
+import type { InputSpec, MatrixValue, PipelineSpec, StepSpec } from "./schema.ts";
+
+/** One runnable unit: a step with fixed matrix values. */
+export interface Instance {
+  /** `step` or `step[a=1,b=x]` (axes in the order the step lists them). */
+  id: string;
+  step: StepSpec;
+  matrix: Record<string, MatrixValue>;
+  /** Declared parameters (profile applied) plus the matrix values. */
+  params: Record<string, unknown>;
+  inputs: ResolvedInput[];
+}
+
+/** An input bound to upstream instances. */
+export interface ResolvedInput {
+  spec: InputSpec;
+  /** True when the input is a list (fan-in), false when it is one path. */
+  gather: boolean;
+  upstream: Instance[];
+}
+
+/** The instances of a pipeline under one profile. */
+export interface Expansion {
+  profile: string;
+  params: Record<string, unknown>;
+  axes: Map<string, MatrixValue[]>;
+  /** All instances, steps in topological order, each step's instances in expansion order. */
+  instances: Instance[];
+  byId: Map<string, Instance>;
+  byStep: Map<string, Instance[]>;
+  /** Inputs that resolve to nothing under this profile. */
+  problems: { pos: Pos; message: string }[];
+}
+
+/** Formats a matrix value as it appears in an instance id. */
+export function formatValue(v: MatrixValue): string {
+  return typeof v === "string" ? v : String(v);
+}
+
+/** The instance id for a step and its matrix values. */
+export function instanceId(
+  step: string,
+  axes: string[],
+  matrix: Record<string, MatrixValue>,
+): string {
+  if (axes.length === 0) return step;
+  return `${step}[${axes.map((a) => `${a}=${formatValue(matrix[a])}`).join(",")}]`;
+}
+
+/** The `a=1,b=x` part of an instance id ("" for a step without matrix). */
+export function matrixLabel(axes: string[], matrix: Record<string, MatrixValue>): string {
+  return axes.map((a) => `${a}=${formatValue(matrix[a])}`).join(",");
+}
+
+/** A file-name-safe form of an instance id (reversible, readable for plain ids). */
+export function escapeId(id: string): string {
+  return id.replace(/[^A-Za-z0-9._=,[\]+-]/g, (c) => {
+    const bytes = new TextEncoder().encode(c);
+    return [...bytes].map((b) => "%" + b.toString(16).toUpperCase().padStart(2, "0")).join("");
+  });
+}
+
+/** Parameter values and axis values under a profile. */
+export function applyProfile(spec: PipelineSpec, profile: string): {
+  params: Record<string, unknown>;
+  axes: Map<string, MatrixValue[]>;
+} {
+  const p = spec.profiles.get(profile);
+  if (!p) throw new Error(`unknown profile '${profile}'`);
+  const params = { ...spec.params, ...p.params };
+  const axes = new Map<string, MatrixValue[]>();
+  for (const a of spec.axes) axes.set(a.name, p.matrix[a.name] ?? a.values);
+  return { params, axes };
+}
+
+/** The values a step takes on each of its axes under the given axis values. */
+export function stepAxisValues(
+  step: StepSpec,
+  axes: Map<string, MatrixValue[]>,
+): [string, MatrixValue[]][] {
+  return step.matrix.map((u) => {
+    const all = axes.get(u.axis) ?? [];
+    if (u.mode === "all") return [u.axis, all];
+    if (u.mode === "first") return [u.axis, all.slice(0, 1)];
+    return [u.axis, all.filter((v) => u.values.includes(v))];
+  });
+}
+
+function cartesian(axes: [string, MatrixValue[]][]): Record<string, MatrixValue>[] {
+  let out: Record<string, MatrixValue>[] = [{}];
+  for (const [name, values] of axes) {
+    const next: Record<string, MatrixValue>[] = [];
+    for (const partial of out) for (const v of values) next.push({ ...partial, [name]: v });
+    out = next;
+  }
+  return out;
+}
+
+/** Expands the pipeline under `profile`; `order` is the steps in topological order. */
+export function expand(spec: PipelineSpec, profile: string, order: StepSpec[]): Expansion {
+  const { params, axes } = applyProfile(spec, profile);
+  const instances: Instance[] = [];
+  const byId = new Map<string, Instance>();
+  const byStep = new Map<string, Instance[]>();
+  const problems: { pos: Pos; message: string }[] = [];
+  for (const step of order) {
+    const stepAxes = step.matrix.map((u) => u.axis);
+    const list: Instance[] = [];
+    for (const matrix of cartesian(stepAxisValues(step, axes))) {
+      const id = instanceId(step.name, stepAxes, matrix);
+      const ps: Record<string, unknown> = {};
+      for (const k of step.params) ps[k] = params[k];
+      Object.assign(ps, matrix);
+      const inst: Instance = { id, step, matrix, params: ps, inputs: [] };
+      for (const inp of step.inputs) {
+        const ups = byStep.get(inp.step) ?? [];
+        const upAxes = order.find((s) => s.name === inp.step)?.matrix.map((u) => u.axis) ?? [];
+        const shared = upAxes.filter((a) => stepAxes.includes(a));
+        const gather = shared.length < upAxes.length;
+        const matching = ups.filter((u) => shared.every((a) => u.matrix[a] === matrix[a]));
+        if (matching.length === 0) {
+          const cond = shared.length
+            ? ` with ${shared.map((a) => `${a}=${formatValue(matrix[a])}`).join(",")}`
+            : "";
+          problems.push({
+            pos: inp.pos,
+            message:
+              `input '${inp.name}' of ${id} matches no instance of step '${inp.step}'${cond} under profile '${profile}'`,
+          });
+        }
+        inst.inputs.push({ spec: inp, gather, upstream: matching });
+      }
+      list.push(inst);
+      instances.push(inst);
+      byId.set(id, inst);
+    }
+    byStep.set(step.name, list);
+  }
+  return { profile, params, axes, instances, byId, byStep, problems };
+}

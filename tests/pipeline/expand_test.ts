@@ -1,0 +1,126 @@
+import { deepStrictEqual, equal } from "node:assert/strict";
+import { escapeId, instanceId } from "../../lib/pipeline/expand.ts";
+import { expandPipeline, loadPipelineText } from "../../lib/pipeline/load.ts";
+
+const probe = { isFile: () => true, glob: () => [] };
+
+const TEXT = `version: 1
+params: { epochs: 3, lr: 0.1, unused: x }
+matrix:
+  P: [4, 9]
+  d: [2, 50]
+  seed: [1001, 1002]
+steps:
+  prep: { module: p.ts, outputs: { x: x } }
+  train:
+    module: t.ts
+    matrix: [P, d, seed]
+    params: [epochs]
+    inputs: { data: prep.x }
+    outputs: { traj: traj }
+  hess:
+    module: h.ts
+    matrix: { seed: first, P: all, d: [50] }
+    inputs: { traj: train.traj }
+    outputs: { h: h }
+  by_p:
+    module: b.ts
+    matrix: [P]
+    inputs: { runs: train.traj }
+    outputs: { t: t }
+  table:
+    module: c.ts
+    params: [lr]
+    inputs: { runs: train.traj, hs: hess.h }
+    outputs: { t: t }
+profiles:
+  smoke: { params: { epochs: 1 }, matrix: { P: [4], seed: [7] } }
+`;
+
+const pipeline = loadPipelineText(TEXT, "/p/pipeline.yaml", probe);
+
+Deno.test("instances are the cartesian product of the step's axes, in the step's axis order", () => {
+  const exp = expandPipeline(pipeline, "default");
+  deepStrictEqual(exp.byStep.get("train")!.map((i) => i.id), [
+    "train[P=4,d=2,seed=1001]",
+    "train[P=4,d=2,seed=1002]",
+    "train[P=4,d=50,seed=1001]",
+    "train[P=4,d=50,seed=1002]",
+    "train[P=9,d=2,seed=1001]",
+    "train[P=9,d=2,seed=1002]",
+    "train[P=9,d=50,seed=1001]",
+    "train[P=9,d=50,seed=1002]",
+  ]);
+  // first / subset / all, listed as seed, P, d
+  deepStrictEqual(exp.byStep.get("hess")!.map((i) => i.id), [
+    "hess[seed=1001,P=4,d=50]",
+    "hess[seed=1001,P=9,d=50]",
+  ]);
+  deepStrictEqual(exp.byStep.get("prep")!.map((i) => i.id), ["prep"]);
+});
+
+Deno.test("an instance's params are its declared params plus its matrix values", () => {
+  const exp = expandPipeline(pipeline, "default");
+  deepStrictEqual(exp.byId.get("train[P=9,d=2,seed=1002]")!.params, {
+    epochs: 3,
+    P: 9,
+    d: 2,
+    seed: 1002,
+  });
+  deepStrictEqual(exp.byId.get("table")!.params, { lr: 0.1 });
+  deepStrictEqual(exp.byId.get("hess[seed=1001,P=4,d=50]")!.params, { seed: 1001, P: 4, d: 50 });
+});
+
+Deno.test("inputs resolve to one upstream instance when its axes are a subset, else gather", () => {
+  const exp = expandPipeline(pipeline, "default");
+  const h = exp.byId.get("hess[seed=1001,P=9,d=50]")!;
+  equal(h.inputs[0].gather, false);
+  deepStrictEqual(h.inputs[0].upstream.map((u) => u.id), ["train[P=9,d=50,seed=1001]"]);
+  const t = exp.byId.get("train[P=4,d=2,seed=1001]")!;
+  deepStrictEqual([t.inputs[0].gather, t.inputs[0].upstream.map((u) => u.id)], [false, ["prep"]]);
+  // by_p gathers the train instances that share its P, in expansion order.
+  const b = exp.byId.get("by_p[P=9]")!;
+  equal(b.inputs[0].gather, true);
+  deepStrictEqual(b.inputs[0].upstream.map((u) => u.id), [
+    "train[P=9,d=2,seed=1001]",
+    "train[P=9,d=2,seed=1002]",
+    "train[P=9,d=50,seed=1001]",
+    "train[P=9,d=50,seed=1002]",
+  ]);
+  const table = exp.byId.get("table")!;
+  deepStrictEqual(table.inputs.map((i) => [i.spec.name, i.gather, i.upstream.length]), [[
+    "runs",
+    true,
+    8,
+  ], [
+    "hs",
+    true,
+    2,
+  ]]);
+});
+
+Deno.test("profiles override params and axis values", () => {
+  const exp = expandPipeline(pipeline, "smoke");
+  deepStrictEqual(exp.byStep.get("train")!.map((i) => i.id), [
+    "train[P=4,d=2,seed=7]",
+    "train[P=4,d=50,seed=7]",
+  ]);
+  equal(exp.byId.get("train[P=4,d=2,seed=7]")!.params.epochs, 1);
+  deepStrictEqual(exp.byStep.get("hess")!.map((i) => i.id), ["hess[seed=7,P=4,d=50]"]);
+  deepStrictEqual(exp.instances.map((i) => i.step.name), [
+    "prep",
+    "train",
+    "train",
+    "hess",
+    "by_p",
+    "table",
+  ]);
+});
+
+Deno.test("instance ids and their file-name form", () => {
+  equal(instanceId("prep", [], {}), "prep");
+  equal(instanceId("t", ["a", "b"], { a: "x y", b: true }), "t[a=x y,b=true]");
+  equal(escapeId("train[P=4,d=2,seed=1001]"), "train[P=4,d=2,seed=1001]");
+  equal(escapeId("t[a=x/y z]"), "t[a=x%2Fy%20z]");
+  equal(escapeId("t[a=é]"), "t[a=%C3%A9]");
+});
