@@ -1,0 +1,181 @@
+/**
+ * `deno task qnn-check <input.json>`: runs the fast simulator on a small, explicit problem and
+ * prints one JSON object with the logits, the loss and the exact gradients, for cross-checking
+ * against an independent implementation (see docs/qnn_check.md).
+ *
+ * Input: `{ "P", "d", "images": [[196] x B], "labels": [B], "phi": [[48d+128] x P],
+ * "bias": [196], "precision"?: "f32" | "f64" (default f64), "aggregate"?: "mean" | "sqrt" }`.
+ * Output: `{ "logits": [[10] x B], "loss", "grad_phi": [[48d+128] x P], "grad_bias": [196] }`.
+ * Bad input: a message on stderr naming the field, nothing on stdout, exit code 2.
+ * Use `-` as the path to read standard input.
+ *
+ * @module
+ */
+
+import { layoutForPatchCount } from "../lib/data/patches.ts";
+import { createSimulator } from "../lib/qnn/simulator.ts";
+import { modelParamCount, qnnParamCount } from "../lib/qnn/spec.ts";
+
+/** A validated input. */
+export interface CheckInput {
+  P: number;
+  d: number;
+  images: number[][];
+  labels: number[];
+  phi: number[][];
+  bias: number[];
+  precision: "f32" | "f64";
+  aggregate: "mean" | "sqrt";
+}
+
+/** The printed result. */
+export interface CheckOutput {
+  logits: number[][];
+  loss: number;
+  grad_phi: number[][];
+  grad_bias: number[];
+}
+
+/** An input error: the message names the field. */
+export class InputError extends Error {}
+
+const KEYS = ["P", "d", "images", "labels", "phi", "bias", "precision", "aggregate"];
+
+function numberArray(value: unknown, field: string, length: number): number[] {
+  if (!Array.isArray(value)) {
+    throw new InputError(`${field}: expected an array of ${length} numbers`);
+  }
+  if (value.length !== length) {
+    throw new InputError(`${field}: expected ${length} numbers, got ${value.length}`);
+  }
+  value.forEach((v, i) => {
+    if (typeof v !== "number" || !Number.isFinite(v)) {
+      throw new InputError(
+        `${field}[${i}]: expected a finite number, got ${JSON.stringify(v) ?? String(v)}`,
+      );
+    }
+  });
+  return value as number[];
+}
+
+function positiveInteger(value: unknown, field: string): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    throw new InputError(
+      `${field}: expected a positive integer, got ${JSON.stringify(value) ?? String(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Checks a parsed JSON document and returns the typed input; throws InputError naming the field. */
+export function validateInput(doc: unknown): CheckInput {
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+    throw new InputError("input: expected a JSON object with keys P, d, images, labels, phi, bias");
+  }
+  const o = doc as Record<string, unknown>;
+  const unknown = Object.keys(o).filter((k) => !KEYS.includes(k));
+  if (unknown.length) {
+    throw new InputError(
+      `input: unknown key(s) ${unknown.join(", ")} (allowed: ${KEYS.join(", ")})`,
+    );
+  }
+  for (const k of ["P", "d", "images", "labels", "phi", "bias"]) {
+    if (!(k in o)) throw new InputError(`${k}: missing`);
+  }
+  const P = positiveInteger(o.P, "P");
+  try {
+    layoutForPatchCount(P);
+  } catch (e) {
+    throw new InputError(`P: ${(e as Error).message}`);
+  }
+  const d = positiveInteger(o.d, "d");
+  if (!Array.isArray(o.images) || o.images.length === 0) {
+    throw new InputError(
+      "images: expected a non-empty array of images (196 numbers each, 14 x 14 row-major)",
+    );
+  }
+  const images = o.images.map((im, b) => numberArray(im, `images[${b}]`, 196));
+  const B = images.length;
+  if (!Array.isArray(o.labels)) {
+    throw new InputError(`labels: expected an array of ${B} integers in 0..9`);
+  }
+  if (o.labels.length !== B) {
+    throw new InputError(`labels: expected ${B} labels (one per image), got ${o.labels.length}`);
+  }
+  o.labels.forEach((l, i) => {
+    if (typeof l !== "number" || !Number.isInteger(l) || l < 0 || l > 9) {
+      throw new InputError(
+        `labels[${i}]: expected an integer in 0..9, got ${JSON.stringify(l) ?? String(l)}`,
+      );
+    }
+  });
+  if (!Array.isArray(o.phi) || o.phi.length !== P) {
+    const got = Array.isArray(o.phi)
+      ? `${o.phi.length} vectors`
+      : JSON.stringify(o.phi)?.slice(0, 40);
+    throw new InputError(`phi: expected ${P} parameter vectors (one per QNN), got ${got}`);
+  }
+  const nPhi = qnnParamCount(d);
+  const phi = o.phi.map((v, p) => numberArray(v, `phi[${p}]`, nPhi));
+  const bias = numberArray(o.bias, "bias", 196);
+  const precision = o.precision ?? "f64";
+  if (precision !== "f32" && precision !== "f64") {
+    throw new InputError(`precision: expected "f32" or "f64", got ${JSON.stringify(precision)}`);
+  }
+  const aggregate = o.aggregate ?? "mean";
+  if (aggregate !== "mean" && aggregate !== "sqrt") {
+    throw new InputError(`aggregate: expected "mean" or "sqrt", got ${JSON.stringify(aggregate)}`);
+  }
+  return { P, d, images, labels: o.labels as number[], phi, bias, precision, aggregate };
+}
+
+/** Runs the fast simulator on a validated input. */
+export async function runCheck(input: CheckInput): Promise<CheckOutput> {
+  const spec = { P: input.P, d: input.d, aggregate: input.aggregate };
+  const nPhi = qnnParamCount(input.d);
+  const params = new Float64Array(modelParamCount(spec));
+  input.phi.forEach((v, p) => params.set(v, p * nPhi));
+  params.set(input.bias, input.P * nPhi);
+  const images = Float64Array.from(input.images.flat());
+  const labels = Uint8Array.from(input.labels);
+  const sim = await createSimulator(spec, { precision: input.precision });
+  try {
+    const { loss, grad, logits } = await sim.lossGrad(params, images, labels);
+    return {
+      logits: input.images.map((_, b) => Array.from(logits.subarray(b * 10, b * 10 + 10))),
+      loss,
+      grad_phi: input.phi.map((_, p) => Array.from(grad.subarray(p * nPhi, (p + 1) * nPhi))),
+      grad_bias: Array.from(grad.subarray(input.P * nPhi)),
+    };
+  } finally {
+    sim.close();
+  }
+}
+
+async function main(args: string[]): Promise<number> {
+  if (args.length !== 1) {
+    console.error("usage: deno task qnn-check <input.json>   (or - for standard input)");
+    return 2;
+  }
+  let text: string;
+  try {
+    text = args[0] === "-"
+      ? await new Response(Deno.stdin.readable).text()
+      : await Deno.readTextFile(args[0]);
+  } catch (e) {
+    console.error(`qnn-check: cannot read ${args[0]}: ${(e as Error).message}`);
+    return 2;
+  }
+  let input: CheckInput;
+  try {
+    input = validateInput(JSON.parse(text));
+  } catch (e) {
+    const what = e instanceof InputError ? "invalid input" : "input is not valid JSON";
+    console.error(`qnn-check: ${what}: ${(e as Error).message}`);
+    return 2;
+  }
+  console.log(JSON.stringify(await runCheck(input)));
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
