@@ -1,0 +1,43 @@
+/**
+ * Step `report`: renders one self-contained HTML page, `report/index.html`,
+ * from the `tables/` directory (input `tables`) and the `figures/` directory
+ * (input `figures`), with the step's parameters (`profile_name` and whatever
+ * else pipeline.yaml declares), the upstream provenance when the runner
+ * passes it, the Deno version and the date of the newest input.
+ *
+ * @module
+ */
+
+import { runStep, type StepContext } from "../lib/step/context.ts";
+import { reportHtml } from "../lib/report/html.ts";
+import { newestModification, readFiguresDir, readTablesDir } from "../lib/report/report_inputs.ts";
+import { inputDir, outputDir } from "../lib/report/step_io.ts";
+
+/** Runs the step. */
+export async function main(ctx: StepContext): Promise<void> {
+  const tablesDir = inputDir(ctx, "tables");
+  const figuresDir = inputDir(ctx, "figures");
+  const [tables, figures, newestInput] = await Promise.all([
+    readTablesDir(tablesDir),
+    readFiguresDir(figuresDir),
+    newestModification([tablesDir, figuresDir]),
+  ]);
+  const name = ctx.params["profile_name"];
+  const html = reportHtml({
+    profileName: typeof name === "string" && name !== "" ? name : null,
+    params: ctx.params,
+    tables,
+    figures,
+    upstream: ctx.upstream,
+    denoVersion: Deno.version.deno,
+    newestInput,
+  });
+  const dir = await outputDir(ctx, "report");
+  await Deno.writeTextFile(`${dir}/index.html`, html);
+  ctx.log(
+    `report: ${tables.tables.length} tables, ${figures.filter((f) => f.svg).length} of ` +
+      `${figures.length} figures, ${(html.length / 1024).toFixed(0)} KiB -> ${dir}/index.html`,
+  );
+}
+
+if (import.meta.main) await runStep(main);
