@@ -1,0 +1,52 @@
+/**
+ * The command line of one step instance, with least privilege: read its
+ * code, inputs, context, checkpoint, scratch and staging directories (plus
+ * declared extra paths), write only staging, checkpoint and scratch, network
+ * and environment only as declared.
+ *
+ * @module
+ */
+
+/** What a step instance is allowed to touch. */
+export interface StepGrants {
+  read: string[];
+  write: string[];
+  net: string[];
+  env: string[];
+}
+
+/** `deno run` arguments (without the deno binary) for a step module and its context file. */
+export function stepArgs(opts: {
+  module: string;
+  contextFile: string;
+  config: string | null;
+  grants: StepGrants;
+}): string[] {
+  const uniq = (xs: string[]) => [...new Set(xs)];
+  const g = opts.grants;
+  const args = ["run", "--no-prompt", "--quiet"];
+  args.push(...(opts.config ? ["--config", opts.config] : ["--no-config"]));
+  args.push(`--allow-read=${uniq(g.read).join(",")}`);
+  args.push(`--allow-write=${uniq(g.write).join(",")}`);
+  if (g.net.length) args.push(`--allow-net=${uniq(g.net).join(",")}`);
+  if (g.env.length) args.push(`--allow-env=${uniq(g.env).join(",")}`);
+  args.push(opts.module, opts.contextFile);
+  return args;
+}
+
+/**
+ * Replaces `${name}` with parameter values. Returns null when a referenced
+ * value is empty or null (the entry is dropped, e.g. an optional data path).
+ */
+export function interpolate(entry: string, params: Record<string, unknown>): string | null {
+  let dropped = false;
+  const out = entry.replace(/\$\{([^}]*)\}/g, (_, name: string) => {
+    const v = params[name];
+    if (v === null || v === undefined || v === "") {
+      dropped = true;
+      return "";
+    }
+    return typeof v === "string" ? v : JSON.stringify(v);
+  });
+  return dropped ? null : out;
+}
