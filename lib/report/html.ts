@@ -100,6 +100,8 @@ footer { margin-top: 3rem; color: var(--muted); font-size: .85rem; border-top: 1
   h2 { break-before: auto; break-after: avoid; }
   h3 { break-after: avoid; }
   figure, .scroll, table { break-inside: avoid; }
+  /* Keep a table's or figure's heading with it when the whole fits on a page. */
+  section.table, section.figure { break-inside: avoid-page; }
   .scroll, figure .svg { overflow: visible; }
   a { color: inherit; }
   details > *:not(summary) { display: block; }
@@ -205,7 +207,9 @@ function provenance(input: ReportInput): string {
     ["Deno", esc(input.denoVersion)],
     [
       "newest input",
-      input.newestInput ? esc(input.newestInput.toISOString().replace(".000Z", "Z")) : "unknown",
+      input.newestInput
+        ? esc(input.newestInput.toISOString().slice(0, 19).replace("T", " ") + " UTC")
+        : "unknown",
     ],
   ];
   const kv = `<div class="scroll"><table class="kv"><tbody>${

@@ -120,7 +120,7 @@ Deno.test("report html: every table and figure, the profile, parameters and prov
   assertStringIncludes(html, "a &lt;note&gt; on inputs");
   assertStringIncludes(html, "<code>[1001]</code>");
   assertStringIncludes(html, "2.9.6");
-  assertStringIncludes(html, "2026-11-20T10:00:00Z");
+  assertStringIncludes(html, "2026-11-20 10:00:00 UTC");
   assertStringIncludes(html, "mathjs@15.2.0");
   assertStringIncludes(html, "All 3 upstream instances");
 });
