@@ -44,10 +44,6 @@ export function lawRows(
   return [lo, hi].map((P) => ({ ...extra, P, value: sig(anchor * (P0 / P) ** k) }));
 }
 
-function logTicks(Ps: readonly number[]): number[] {
-  return [...Ps];
-}
-
 /** Builds the λ_max-vs-P figure. */
 export function lambdaMaxFigure(study: Study): Figure {
   const P0 = study.Ps[0];
@@ -99,14 +95,16 @@ export function lambdaMaxFigure(study: Study): Figure {
     type: "quantitative",
     title: "number of patches P",
     scale: { type: "log", nice: false, padding: 12 },
-    axis: { values: logTicks(Ps), format: "d" },
+    axis: { values: Ps, format: "d" },
   };
   const y = { type: "quantitative", title: "λ_max", scale: { type: "log" } };
   const color = { field: "d", type: "ordinal", title: "depth d", scale: { scheme: "category10" } };
-  const shapeScale = {
-    domain: ["this profile", "paper (seed 1001)"],
-    range: ["circle", "diamond"],
-  };
+  // Legend entries only for what is drawn (no "paper" entry off the paper's depths).
+  const shapes = [
+    ["this profile", "circle"],
+    ...(paper.length > 0 ? [["paper (seed 1001)", "diamond"]] : []),
+  ];
+  const shapeScale = { domain: shapes.map((x) => x[0]), range: shapes.map((x) => x[1]) };
   const layers: Record<string, unknown>[] = [];
   if (laws.length > 0) {
     layers.push({
@@ -161,7 +159,10 @@ export function lambdaMaxFigure(study: Study): Figure {
   }
   const spec = {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: { text: base.title, subtitle: "log-log; theory anchored at P = " + P0 },
+    title: {
+      text: base.title,
+      subtitle: laws.length > 0 ? `log-log; theory anchored at P = ${P0}` : "log-log",
+    },
     config: { ...CONFIG, legend: { ...CONFIG.legend, labelLimit: 280 } },
     width: 420,
     height: 300,
