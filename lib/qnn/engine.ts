@@ -263,8 +263,9 @@ export class QnnEngine {
         s.cotT,
         s.tileA,
       );
-      nh(r.MC, r.MC + Q, LDM, r.psi3, r.psi3 + B, s.bufX, s.bufX + B, ld, DIM, DIM, ncols);
+      // M accumulates sum_b psi_in lam_in^H = (sum_b psi_in lam_out^H) U: the sweep's start W_0.
       this.#gemm(s.bufY, r.UCh, s.bufX, ncols);
+      nh(r.MC, r.MC + Q, LDM, r.psi3, r.psi3 + B, s.bufY, s.bufY + B, ld, DIM, DIM, ncols);
       encBack(
         s.bufY,
         s.bufY + B,
@@ -281,8 +282,8 @@ export class QnnEngine {
         s.tileB,
       );
       encGrads(s.R, 1, nb, ld, r.rot, r.trig, r.gradPhi + layout.encoding(d, 2) * 8, r.gradX);
-      nh(r.MB, r.MB + Q, LDM, r.psi1, r.psi1 + B, s.bufY, s.bufY + B, ld, DIM, DIM, ncols);
       this.#gemm(s.bufX, r.UBh, s.bufY, ncols);
+      nh(r.MB, r.MB + Q, LDM, r.psi1, r.psi1 + B, s.bufX, s.bufX + B, ld, DIM, DIM, ncols);
       encBack(
         s.bufX,
         s.bufX + B,
@@ -327,16 +328,16 @@ export class QnnEngine {
           grad[base + 8 + q] += db;
         }
       };
-      for (const [M, U, b] of [[r.MB, r.UB, 1], [r.MC, r.UC, 2]]) {
-        // W_0 = M U, then W_k = L_k W_{k-1} L_k^H layer by layer; layer k's derivatives are
-        // 2x2 partial traces of G_k W_{k-1} G_k^H (G_k: the layer without its CZ ring).
-        this.#kern("gemm")(s.W, s.W + Q, LDM, M, M + Q, LDM, U, U + Q, LDM, DIM, DIM, DIM, 0);
+      for (const [W, b] of [[r.MB, 1], [r.MC, 2]]) {
+        // W_0 = sum_b psi_in lam_in^H (accumulated by backward; equals M U), then, in place,
+        // W_k = L_k W_{k-1} L_k^H layer by layer; layer k's derivatives are 2x2 partial traces
+        // of G_k W_{k-1} G_k^H (G_k: the layer without its CZ ring).
         for (let k = 0; k < d; k++) {
           const cz = b === 2 && k === d - 1 ? 0 : 1;
           const g = r.gatesT + ((b - 1) * d + k) * 64 * S;
-          layerLeft(s.W, s.W + Q, LDM, DIM, g, s.sgn, 0);
+          layerLeft(W, W + Q, LDM, DIM, g, s.sgn, 0);
           f64.fill(0, s.ptrace / 8, s.ptrace / 8 + 64);
-          layerRight(s.W, s.W + Q, LDM, g, 1, s.sgn, cz ? 2 : 0, s.ptrace);
+          layerRight(W, W + Q, LDM, g, 1, s.sgn, cz ? 2 : 0, s.ptrace);
           addLayer(layout.layer(d, BLOCKS[b], k));
         }
       }

@@ -74,8 +74,6 @@ export interface ScratchRegion {
   /** Two batch-sized complex buffers (adjoints, intermediate states, tangents). */
   bufX: number;
   bufY: number;
-  /** The sweep matrix W, T, 256 x LDM x 2. */
-  W: number;
   /** Per-sample partial traces of an encoding, T [8][8][ld]. */
   R: number;
   /** The cotangent in T, [10][ld]. */
@@ -188,7 +186,6 @@ export function memoryPlan(spec: ModelSpec, precision: "f32" | "f64", slots: num
     scratch.push({
       bufX: take(batch),
       bufY: take(batch),
-      W: take(square),
       R: take(64 * ld * S),
       cotT: take(OUTPUTS * ld * S),
       tileA: take(256 * 32),

@@ -1,0 +1,176 @@
+/**
+ * `deno task bench`: speed of the QNN simulator on this machine.
+ *
+ * - `train_step`: forward + backward (lossGrad), f32, P = 4, 9, 16, d = 50, B = 1000;
+ * - `forward`: logits only, f32, same sizes;
+ * - `gemm`: the raw complex GEMM kernel, 256 x 256 @ 256 x 1000, f32, on 1 and on 2 cores.
+ *
+ * Prints a table; `--json` prints one JSON object per line instead
+ * (`{ name, P, d, B, seconds, samples_qnn_per_s, gflops }`). `--quick`: one timed repetition.
+ * Rates use the FLOP count of bench/flops.ts (docs/simulator.md); "of peak" compares with the
+ * ~200 GFLOP/s an OpenBLAS complex GEMM reaches on this machine kind.
+ *
+ * @module
+ */
+
+import { kernelModule, sharedMemory } from "../lib/qnn/kernels.ts";
+import { createSimulator } from "../lib/qnn/simulator.ts";
+import { modelParamCount } from "../lib/qnn/spec.ts";
+import { forwardFlops, gemmFlops, trainStepFlops } from "./flops.ts";
+import { gemmRegionBytes } from "./gemm_worker.ts";
+
+/** Complex-GEMM ceiling of this machine kind (OpenBLAS, 2 cores), GFLOP/s. */
+const CEILING = 200;
+/** A torchquantum-style PyTorch CPU run on this machine kind, seconds (d = 50, B = 1000). */
+const PYTORCH: Record<string, Record<number, number>> = {
+  train_step: { 4: 98, 9: 224 },
+  forward: { 4: 25, 9: 71, 16: 121 },
+};
+
+interface Row {
+  name: string;
+  P: number | null;
+  d: number | null;
+  B: number;
+  seconds: number;
+  samples_qnn_per_s: number;
+  gflops: number;
+}
+
+const args = new Set(Deno.args);
+const json = args.has("--json");
+const reps = args.has("--quick") ? 1 : 3;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function emit(row: Row): void {
+  if (json) console.log(JSON.stringify(row));
+}
+
+/** Deterministic inputs (no PRNG needed: the speed does not depend on the values). */
+function inputs(P: number, d: number, B: number) {
+  const n = modelParamCount({ P, d });
+  const params = Float64Array.from({ length: n }, (_, i) => ((i * 0.6180339887) % 1) * Math.PI);
+  const images = Float32Array.from(
+    { length: B * 196 },
+    (_, i) => ((i * 0.7548776662) % 1) * Math.PI / 4,
+  );
+  const labels = Uint8Array.from({ length: B }, (_, i) => i % 10);
+  return { params, images, labels };
+}
+
+async function benchModel(P: number, d: number, B: number): Promise<Row[]> {
+  const sim = await createSimulator({ P, d }, { precision: "f32" });
+  const { params, images, labels } = inputs(P, d, B);
+  try {
+    await sim.lossGrad(params, images, labels); // warm-up (JIT, page faults)
+    const train: number[] = [], fwd: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      let t = performance.now();
+      await sim.lossGrad(params, images, labels);
+      train.push((performance.now() - t) / 1000);
+      t = performance.now();
+      await sim.forward(params, images);
+      fwd.push((performance.now() - t) / 1000);
+    }
+    const rows: Row[] = [];
+    for (
+      const [name, times, flops] of [
+        ["train_step", train, trainStepFlops(d, B)],
+        ["forward", fwd, forwardFlops(d, B)],
+      ] as const
+    ) {
+      const seconds = median(times);
+      rows.push({
+        name,
+        P,
+        d,
+        B,
+        seconds,
+        samples_qnn_per_s: (B * P) / seconds,
+        gflops: (P * flops) / seconds / 1e9,
+      });
+    }
+    return rows;
+  } finally {
+    sim.close();
+  }
+}
+
+async function benchGemm(n: number, cores: number): Promise<Row> {
+  const module = await kernelModule();
+  const region = Math.ceil(gemmRegionBytes(n) / 65536) * 65536;
+  const memory = sharedMemory(65536 + cores * region);
+  const times = await Promise.all(
+    Array.from({ length: cores }, (_, c) =>
+      new Promise<number>((resolve, reject) => {
+        const w = new Worker(new URL("./gemm_worker.ts", import.meta.url), { type: "module" });
+        w.onmessage = (e) => {
+          w.terminate();
+          resolve(e.data.seconds);
+        };
+        w.onerror = (e) => reject(new Error(e.message));
+        w.postMessage({ module, memory, base: 65536 + c * region, n, reps: 20 * reps });
+      })),
+  );
+  const seconds = Math.max(...times);
+  return {
+    name: cores === 1 ? "gemm_1core" : "gemm",
+    P: null,
+    d: null,
+    B: n,
+    seconds,
+    samples_qnn_per_s: (cores * n) / seconds,
+    gflops: (cores * gemmFlops(n)) / seconds / 1e9,
+  };
+}
+
+const rows: Row[] = [];
+for (const cores of [1, 2]) {
+  const row = await benchGemm(1000, cores);
+  rows.push(row);
+  emit(row);
+}
+for (const P of [4, 9, 16]) {
+  for (const row of await benchModel(P, 50, 1000)) {
+    rows.push(row);
+    emit(row);
+  }
+}
+
+if (!json) {
+  const pad = (s: string, n: number) => s.padStart(n);
+  console.log(
+    `QNN simulator benchmark (${navigator.hardwareConcurrency} cores, f32, median of ${reps}; ` +
+      `ceiling ${CEILING} GFLOP/s = OpenBLAS complex GEMM)`,
+  );
+  console.log(
+    [
+      "name",
+      "P",
+      "d",
+      "B",
+      "seconds",
+      "QNN-samples/s",
+      "GFLOP/s",
+      "of ceiling",
+      "PyTorch s",
+      "speed-up",
+    ]
+      .map((h, i) => pad(h, [12, 3, 3, 5, 9, 14, 8, 11, 10, 9][i])).join(" "),
+  );
+  for (const r of rows) {
+    const ref = r.P === null ? undefined : PYTORCH[r.name]?.[r.P];
+    console.log([
+      pad(r.name, 12),
+      pad(r.P === null ? "-" : String(r.P), 3),
+      pad(r.d === null ? "-" : String(r.d), 3),
+      pad(String(r.B), 5),
+      pad(r.seconds.toFixed(r.seconds < 0.1 ? 4 : 3), 9),
+      pad(r.samples_qnn_per_s.toFixed(0), 14),
+      pad(r.gflops.toFixed(1), 8),
+      pad(`${((100 * r.gflops) / CEILING).toFixed(0)}%`, 11),
+      pad(ref === undefined ? "-" : String(ref), 10),
+      pad(ref === undefined ? "-" : `${(ref / r.seconds).toFixed(0)}x`, 9),
+    ].join(" "));
+  }
+}
