@@ -25,9 +25,8 @@ export function forwardFlops(d: number, B: number): number {
 /** FLOPs of one QNN's forward + backward pass (a training step) on B samples at depth d. */
 export function trainStepFlops(d: number, B: number): number {
   const adjoint = 2 * gemmFlops(B); // lambda <- U^H lambda through C and B
-  const outer = 2 * gemmFlops(B); // M += psi lambda^H for B and C
-  const start = 2 * gemmFlops(256); // W_0 = M U
+  const outer = 2 * gemmFlops(B); // W_0 += psi_in lambda_in^H for B and C
   const sweeps = 2 * d * 2 * LAYER_PASS; // W <- L W L^H, both sides, every layer
   const encodings = 2 * (ENCODING + 8 * 128 * 4 * 8) * B; // adjoint gates + partial traces
-  return forwardFlops(d, B) + adjoint + outer + start + sweeps + encodings;
+  return forwardFlops(d, B) + adjoint + outer + sweeps + encodings;
 }
