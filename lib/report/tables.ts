@@ -603,8 +603,8 @@ function hessianSplit(study: Study): Table {
     "∂²L/∂y²; the theory says it scales as 1/P²) and a curvature term (∂L/∂y times " +
     "second derivatives of single QNN outputs; scales as 1/P and vanishes as the training " +
     "loss goes to zero). The Gauss-Newton term is positive semi-definite; the curvature " +
-    "term is indefinite, hence its λ_min. GN / full near 1 means the Gauss-Newton term " +
-    "sets the sharpness, the paper's explanation of its Table 3.",
+    "term is indefinite, hence its λ_min (and GN / full can exceed 1). GN / full near 1 " +
+    "means the Gauss-Newton term sets the sharpness, the paper's explanation of its Table 3.",
     "The paper does not report the two terms separately: there is no reference column.",
   ];
   if (noSplit > 0) {
