@@ -110,7 +110,9 @@ export class Display {
     this.#dirty = false;
     const cols = (() => {
       try {
-        return Deno.consoleSize().columns;
+        // Some pseudo-terminals report no width at all.
+        const c = Deno.consoleSize().columns;
+        return c >= 20 ? c : 80;
       } catch {
         return 80;
       }

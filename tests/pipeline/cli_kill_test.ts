@@ -122,3 +122,26 @@ Deno.test("kill: SIGTERM to the engine stops the steps, cleans up, releases the 
     await removeProject(dir);
   }
 });
+
+Deno.test("mid-run change: code edited while the step runs is detected and nothing is recorded", async () => {
+  const dir = await makeProject();
+  try {
+    const run = spawnCli(dir, ["reproduce", "--profile", "slow", "--only", "count"]);
+    await countCheckpoint(dir, 1);
+    await Deno.writeTextFile(join(dir, "steps/count.ts"), "// edited during the run\n", {
+      append: true,
+    });
+    const r = await run.done;
+    equal(r.code, 1, r.stdout + r.stderr);
+    match(
+      r.stdout,
+      /inputs or code changed while the step ran \(steps\/count\.ts\); the result is not recorded/,
+    );
+    deepStrictEqual(await records(dir), []);
+    const again = await cli(dir, ["reproduce", "--profile", "slow", "--only", "count"]);
+    equal(again.code, 0, again.stderr);
+    deepStrictEqual(ran(again.stdout), ["count"]);
+  } finally {
+    await removeProject(dir);
+  }
+});
