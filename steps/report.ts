@@ -17,11 +17,10 @@ import { inputDir, outputDir } from "../lib/report/step_io.ts";
 export async function main(ctx: StepContext): Promise<void> {
   const tablesDir = inputDir(ctx, "tables");
   const figuresDir = inputDir(ctx, "figures");
-  const [tables, figures, newestInput] = await Promise.all([
-    readTablesDir(tablesDir),
-    readFiguresDir(figuresDir),
-    newestModification([tablesDir, figuresDir]),
-  ]);
+  // One after the other, so a broken input always gives the same first error.
+  const tables = await readTablesDir(tablesDir);
+  const figures = await readFiguresDir(figuresDir);
+  const newestInput = await newestModification([tablesDir, figuresDir]);
   const name = ctx.params["profile_name"];
   const html = reportHtml({
     profileName: typeof name === "string" && name !== "" ? name : null,
