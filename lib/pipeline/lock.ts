@@ -34,12 +34,16 @@ export function describeHolder(h: LockInfo | null): string {
   return `pid ${h.pid} on ${h.host} since ${h.time}: ${h.command}`;
 }
 
-/** Start time of a process (field 22 of /proc/<pid>/stat), or undefined when unknown. */
+/**
+ * Start time of a running process (field 22 of /proc/<pid>/stat), or
+ * undefined when there is no such process or it has already exited (zombie).
+ */
 export function processStart(pid: number): number | undefined {
   try {
     const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
     // The command name (field 2) may contain spaces; fields resume after its ")".
     const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (rest[0] === "Z" || rest[0] === "X") return undefined;
     return Number(rest[19]);
   } catch {
     return undefined;

@@ -45,8 +45,8 @@ const CASES: { name: string; from: string; to: string; expect: RegExp }[] = [
   },
   {
     name: "profile overriding an unknown parameter",
-    from: "slow: { params: { epochs: 6, delay_ms: 400 } }",
-    to: "slow: { params: { epoch: 6, delay_ms: 400 } }",
+    from: "slow: { params: { epochs: 8, delay_ms: 400 } }",
+    to: "slow: { params: { epoch: 8, delay_ms: 400 } }",
     expect:
       /^pipeline\.yaml:43:21: profile 'slow' overrides unknown parameter 'epoch' \(did you mean 'epochs'\?\)$/m,
   },
