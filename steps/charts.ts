@@ -16,6 +16,7 @@ import { runStep, type StepContext, StepError } from "../lib/step/context.ts";
 import { loadStudy } from "../lib/report/collect.ts";
 import { buildFigures, writeFigures } from "../lib/charts/figures.ts";
 import { optionalGathered, outputDir, seedsParam } from "../lib/report/step_io.ts";
+import { FONT_PACKAGE } from "../lib/charts/deps.ts";
 
 /** Runs the step. */
 export async function main(ctx: StepContext): Promise<void> {
@@ -35,6 +36,7 @@ export async function main(ctx: StepContext): Promise<void> {
   const manifest = await writeFigures(dir, figures, (name, i) => {
     ctx.progress(i / figures.length, `rendering ${name}`);
   });
+  ctx.log(`PNG text in DejaVu Sans (${FONT_PACKAGE})`);
   for (const f of manifest.figures) {
     ctx.log(f.files ? `${f.name}: ${f.width} x ${f.height}` : `${f.name}: not drawn`);
     for (const n of f.notes) ctx.log(`  note: ${n}`);

@@ -18,7 +18,7 @@ export { initWasm, Resvg } from "npm:@resvg/resvg-wasm@2.6.2";
 // deno-lint-ignore no-import-prefix
 import dejavuPackage from "npm:dejavu-fonts-ttf@2.37.3/package.json" with { type: "json" };
 
-/** The version of the bundled font package (shown in the report's provenance). */
+/** The bundled font package and version (logged by the charts step). */
 export const FONT_PACKAGE = `dejavu-fonts-ttf@${dejavuPackage.version}`;
 
 /** Resolves an npm file to a local path; throws when the package is not installed locally. */
@@ -30,14 +30,15 @@ function npmFile(specifier: string): string {
   return decodeURIComponent(new URL(url).pathname);
 }
 
+// Specifiers of the renderer's files (switch with the two imports above).
+const RESVG_WASM = "npm:@resvg/resvg-wasm@2.6.2/index_bg.wasm";
+const DEJAVU_TTF = "npm:dejavu-fonts-ttf@2.37.3/ttf/";
+
 /** Local paths of the files the PNG renderer reads (the step needs read access to them). */
 export function rendererFiles(): { wasm: string; fonts: string[] } {
   return {
-    wasm: npmFile("npm:@resvg/resvg-wasm@2.6.2/index_bg.wasm"),
-    fonts: [
-      npmFile("npm:dejavu-fonts-ttf@2.37.3/ttf/DejaVuSans.ttf"),
-      npmFile("npm:dejavu-fonts-ttf@2.37.3/ttf/DejaVuSans-Bold.ttf"),
-    ],
+    wasm: npmFile(RESVG_WASM),
+    fonts: [npmFile(`${DEJAVU_TTF}DejaVuSans.ttf`), npmFile(`${DEJAVU_TTF}DejaVuSans-Bold.ttf`)],
   };
 }
 
