@@ -6,7 +6,9 @@
  * - `gemm`: the raw complex GEMM kernel, 256 x 256 @ 256 x 1000, f32, on 1 and on 2 cores.
  *
  * Prints a table; `--json` prints one JSON object per line instead
- * (`{ name, P, d, B, seconds, samples_qnn_per_s, gflops }`). `--quick`: one timed repetition.
+ * (`{ name, P, d, B, seconds, samples_qnn_per_s, gflops }`). Times are the best of 5 runs after a
+ * warm-up (`--quick`: one run); the header shows the load average, since other processes on a
+ * 2-core machine slow everything down.
  * Rates use the FLOP count of bench/flops.ts (docs/simulator.md); "of peak" compares with the
  * ~200 GFLOP/s an OpenBLAS complex GEMM reaches on this machine kind.
  *
@@ -39,8 +41,9 @@ interface Row {
 
 const args = new Set(Deno.args);
 const json = args.has("--json");
-const reps = args.has("--quick") ? 1 : 3;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const reps = args.has("--quick") ? 1 : 5;
+// The best of several runs: other processes on a small machine only ever make a run slower.
+const best = (xs: number[]) => Math.min(...xs);
 
 function emit(row: Row): void {
   if (json) console.log(JSON.stringify(row));
@@ -79,7 +82,7 @@ async function benchModel(P: number, d: number, B: number): Promise<Row[]> {
         ["forward", fwd, forwardFlops(d, B)],
       ] as const
     ) {
-      const seconds = median(times);
+      const seconds = best(times);
       rows.push({
         name,
         P,
@@ -124,6 +127,12 @@ async function benchGemm(n: number, cores: number): Promise<Row> {
   };
 }
 
+let load = "";
+try {
+  load = `, load average ${Deno.loadavg()[0].toFixed(2)} before`;
+} catch {
+  // no --allow-sys: the header just says less
+}
 const rows: Row[] = [];
 for (const cores of [1, 2]) {
   const row = await benchGemm(1000, cores);
@@ -140,7 +149,7 @@ for (const P of [4, 9, 16]) {
 if (!json) {
   const pad = (s: string, n: number) => s.padStart(n);
   console.log(
-    `QNN simulator benchmark (${navigator.hardwareConcurrency} cores, f32, median of ${reps}; ` +
+    `QNN simulator benchmark (${navigator.hardwareConcurrency} cores${load}; f32; best of ${reps}; ` +
       `ceiling ${CEILING} GFLOP/s = OpenBLAS complex GEMM)`,
   );
   console.log(

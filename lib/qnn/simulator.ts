@@ -100,6 +100,9 @@ class WorkerSlot implements Slot {
 
   close(): void {
     this.#worker.terminate();
+    const p = this.#pending;
+    this.#pending = undefined;
+    p?.reject(new Error("simulator: closed while a call was running"));
   }
 }
 
@@ -302,6 +305,7 @@ class FastSimulator implements Simulator {
   ): Promise<{ loss: number; grad: Float64Array; logits: Float64Array }> {
     return this.#serial(async () => {
       const n = this.#count(images);
+      if (n === 0) throw new Error("simulator: lossGrad needs at least one image");
       if (labels.length !== n) {
         throw new Error(`simulator: ${labels.length} labels for ${n} images`);
       }
