@@ -13,7 +13,15 @@
  * @module
  */
 
-export { modelParamCount, type ModelSpec, qnnParamCount } from "./spec.ts";
+export {
+  aggregateWeight,
+  biasOffset,
+  layout,
+  modelParamCount,
+  type ModelSpec,
+  PIXELS,
+  qnnParamCount,
+} from "./spec.ts";
 export { createSimulator, type Simulator, type SimulatorOptions } from "./simulator.ts";
 export {
   accuracy,
