@@ -11,12 +11,10 @@
 
 export * as vl from "vega-lite";
 export * as vega from "vega";
-// Full npm: specifiers until these two packages are in deno.json's import map (then bare names).
-export { initWasm, Resvg } from "npm:@resvg/resvg-wasm@2.6.2";
+export { initWasm, Resvg } from "@resvg/resvg-wasm";
 // Importing the font package's manifest puts the package in the module graph, which is what
 // lets import.meta.resolve() below return a file: URL for its TTF files.
-// deno-lint-ignore no-import-prefix
-import dejavuPackage from "npm:dejavu-fonts-ttf@2.37.3/package.json" with { type: "json" };
+import dejavuPackage from "dejavu-fonts-ttf/package.json" with { type: "json" };
 
 /** The bundled font package and version (logged by the charts step). */
 export const FONT_PACKAGE = `dejavu-fonts-ttf@${dejavuPackage.version}`;
@@ -30,9 +28,9 @@ function npmFile(specifier: string): string {
   return decodeURIComponent(new URL(url).pathname);
 }
 
-// Specifiers of the renderer's files (switch with the two imports above).
-const RESVG_WASM = "npm:@resvg/resvg-wasm@2.6.2/index_bg.wasm";
-const DEJAVU_TTF = "npm:dejavu-fonts-ttf@2.37.3/ttf/";
+// Specifiers of the renderer's files.
+const RESVG_WASM = "@resvg/resvg-wasm/index_bg.wasm";
+const DEJAVU_TTF = "dejavu-fonts-ttf/ttf/";
 
 /** Local paths of the files the PNG renderer reads (the step needs read access to them). */
 export function rendererFiles(): { wasm: string; fonts: string[] } {
