@@ -83,3 +83,33 @@ export function accuracy(logits: ArrayLike<number>, labels: ArrayLike<number>): 
   const n = checkLabels(logits, labels);
   return n === 0 ? 0 : countCorrect(logits, labels) / n;
 }
+
+/**
+ * The Hessian of sum_b CE_b / denominator w.r.t. the logits applied to t (n x 10), row by row:
+ * (diag(p_b) - p_b p_b^T) t_b / denominator with p_b = softmax(logits_b). With t = J v this is the
+ * middle factor of a Gauss-Newton product J^T H J v (jvp, this, then vjp).
+ */
+export function crossEntropyHessianProduct(
+  logits: ArrayLike<number>,
+  t: ArrayLike<number>,
+  denominator: number,
+  out: Float64Array = new Float64Array(logits.length),
+): Float64Array {
+  if (t.length !== logits.length) {
+    throw new Error(`loss: t has length ${t.length}, expected ${logits.length}`);
+  }
+  const n = logits.length / CLASSES;
+  const p = new Float64Array(CLASSES);
+  for (let b = 0; b < n; b++) {
+    const lse = logSumExp(logits, b);
+    let pt = 0;
+    for (let o = 0; o < CLASSES; o++) {
+      p[o] = Math.exp(logits[b * CLASSES + o] - lse);
+      pt += p[o] * t[b * CLASSES + o];
+    }
+    for (let o = 0; o < CLASSES; o++) {
+      out[b * CLASSES + o] = (p[o] * (t[b * CLASSES + o] - pt)) / denominator;
+    }
+  }
+  return out;
+}

@@ -27,6 +27,7 @@ export {
   accuracy,
   countCorrect,
   crossEntropyCotangent,
+  crossEntropyHessianProduct,
   crossEntropySum,
   softmaxCrossEntropy,
 } from "./loss.ts";

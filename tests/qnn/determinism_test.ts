@@ -82,3 +82,22 @@ Deno.test("fast: inputs of the wrong shape are rejected with a clear message", a
   await rejects(createSimulator({ P: 5, d: 1 }, { precision: "f64" }), /perfect square/);
   await rejects(createSimulator({ P: 4, d: 0 }, { precision: "f64" }), /positive integer/);
 });
+
+Deno.test("fast: concurrent calls on one simulator are serialised and give the sequential results", async () => {
+  const spec: ModelSpec = { P: 4, d: 1 };
+  const { params, images, labels } = randomProblem(spec, 9, 61);
+  const other = params.map((x) => x + 0.1);
+  const sim = await createSimulator(spec, { precision: "f64", workers: 2 });
+  try {
+    const [a, b, c] = await Promise.all([
+      sim.forward(params, images),
+      sim.lossGrad(other, images, labels),
+      sim.forward(other, images),
+    ]);
+    ok(sameBits(a, await sim.forward(params, images)));
+    ok(sameBits(b.grad, (await sim.lossGrad(other, images, labels)).grad));
+    ok(sameBits(c, b.logits));
+  } finally {
+    sim.close();
+  }
+});
