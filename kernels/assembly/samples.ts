@@ -394,10 +394,9 @@ export function measure<T>(
       x3 = xAcc<T>(x3, tileA, tB, r, 3);
       x4 = xAcc<T>(x4, tileA, tB, r, 4);
     }
-    // Sums over all r of conj(a_r) b_{r^bit} already count each pair twice: <X> needs no factor,
-    // the tangent 2 Re <psi|O|dpsi> needs 2 for Z and X alike.
+    // The sums run over all rows: <X_q> = sum_r Re(conj(a_r) a_{r^bit}) and <Z_q> need no
+    // factor; a tangent, 2 Re <psi|O|dpsi>, needs 2 for both.
     const two = v128.splat<T>(tangent ? <T> 2 : <T> 1);
-    const zf = v128.splat<T>(tangent ? <T> 2 : <T> 1);
     const plane = <usize> ld * 8;
     const yc = y + (col / S) * 8;
     storeF64<T>(yc, v128.mul<T>(two, x0));
@@ -405,11 +404,11 @@ export function measure<T>(
     storeF64<T>(yc + 2 * plane, v128.mul<T>(two, x2));
     storeF64<T>(yc + 3 * plane, v128.mul<T>(two, x3));
     storeF64<T>(yc + 4 * plane, v128.mul<T>(two, x4));
-    storeF64<T>(yc + 5 * plane, v128.mul<T>(zf, z0));
-    storeF64<T>(yc + 6 * plane, v128.mul<T>(zf, z1));
-    storeF64<T>(yc + 7 * plane, v128.mul<T>(zf, z2));
-    storeF64<T>(yc + 8 * plane, v128.mul<T>(zf, z3));
-    storeF64<T>(yc + 9 * plane, v128.mul<T>(zf, z4));
+    storeF64<T>(yc + 5 * plane, v128.mul<T>(two, z0));
+    storeF64<T>(yc + 6 * plane, v128.mul<T>(two, z1));
+    storeF64<T>(yc + 7 * plane, v128.mul<T>(two, z2));
+    storeF64<T>(yc + 8 * plane, v128.mul<T>(two, z3));
+    storeF64<T>(yc + 9 * plane, v128.mul<T>(two, z4));
   }
 }
 
