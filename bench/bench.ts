@@ -5,12 +5,12 @@
  * - `forward`: logits only, f32, same sizes;
  * - `gemm`: the raw complex GEMM kernel, 256 x 256 @ 256 x 1000, f32, on 1 and on 2 cores.
  *
- * Prints a table; `--json` prints one JSON object per line instead
- * (`{ name, P, d, B, seconds, samples_qnn_per_s, gflops }`). Times are the best of 5 runs after a
- * warm-up (`--quick`: one run); the header shows the load average, since other processes on a
- * 2-core machine slow everything down.
- * Rates use the FLOP count of bench/flops.ts (docs/simulator.md); "of peak" compares with the
- * ~200 GFLOP/s an OpenBLAS complex GEMM reaches on this machine kind.
+ * Prints a table; `--json` prints one JSON object per line instead: `{ name, P, d, B, seconds,
+ * samples_qnn_per_s, gflops, fraction_of_ceiling, pytorch_seconds, speedup }`. Times are the best
+ * of 5 runs after a warm-up (`--quick`: one run); the header shows the load average, since other
+ * processes on a 2-core machine slow everything down. Rates use the FLOP count of bench/flops.ts
+ * (docs/simulator.md); "of ceiling" compares with the ~200 GFLOP/s an OpenBLAS complex GEMM
+ * reaches on this machine kind.
  *
  * @module
  */
@@ -45,8 +45,21 @@ const reps = args.has("--quick") ? 1 : 5;
 // The best of several runs: other processes on a small machine only ever make a run slower.
 const best = (xs: number[]) => Math.min(...xs);
 
+/** The PyTorch reference time of a row, if there is one. */
+function reference(row: Row): number | undefined {
+  return row.P === null ? undefined : PYTORCH[row.name]?.[row.P];
+}
+
+/** With --json: the row plus its fraction of the GEMM ceiling and the PyTorch comparison. */
 function emit(row: Row): void {
-  if (json) console.log(JSON.stringify(row));
+  if (!json) return;
+  const ref = reference(row);
+  console.log(JSON.stringify({
+    ...row,
+    fraction_of_ceiling: row.gflops / CEILING,
+    pytorch_seconds: ref ?? null,
+    speedup: ref === undefined ? null : ref / row.seconds,
+  }));
 }
 
 /** Deterministic inputs (no PRNG needed: the speed does not depend on the values). */
@@ -168,7 +181,7 @@ if (!json) {
       .map((h, i) => pad(h, [12, 3, 3, 5, 9, 14, 8, 11, 10, 9][i])).join(" "),
   );
   for (const r of rows) {
-    const ref = r.P === null ? undefined : PYTORCH[r.name]?.[r.P];
+    const ref = reference(r);
     console.log([
       pad(r.name, 12),
       pad(r.P === null ? "-" : String(r.P), 3),
