@@ -5,7 +5,8 @@
  * numbers depend only on its own inputs, so results do not depend on the number of workers.
  *
  * Per call: `setup` (gates, block A's state, the unitaries of B and C), then per chunk `forward`
- * (and `backward`) or `jvp`, then `finish` (block gradients from the accumulated M matrices).
+ * (and `backward`) or `jvp`, then `finish` (block gradients from the accumulated sweep matrices
+ * and block A's summed adjoint).
  *
  * @module
  */

@@ -60,7 +60,10 @@ export interface QnnRegion {
   UC: number;
   UBh: number;
   UCh: number;
-  /** Accumulators M = sum_b psi_b lam_b^H for B and C (also the tangents dU_B, dU_C for jvp). */
+  /**
+   * Per block B, C: the sweep matrix, accumulated as W_0 = sum_b psi_in,b lam_in,b^H and then
+   * swept in place by finish; in jvp calls, the tangents dU_B, dU_C instead.
+   */
   MB: number;
   MC: number;
   /** Batch states after E1, after E2, after C: T, 256 x ld, re plane then im plane. */
