@@ -61,9 +61,13 @@ export function matrixLabel(axes: string[], matrix: Record<string, MatrixValue>)
   return axes.map((a) => `${a}=${formatValue(matrix[a])}`).join(",");
 }
 
-/** A file-name-safe form of an instance id (reversible, readable for plain ids). */
+/**
+ * A file-name-safe form of an instance id (reversible, readable for plain
+ * ids). Commas are escaped too: Deno's `--allow-read=a,b` lists cannot hold a
+ * path with a comma in it.
+ */
 export function escapeId(id: string): string {
-  return id.replace(/[^A-Za-z0-9._=,[\]+-]/g, (c) => {
+  return id.replace(/[^A-Za-z0-9._=[\]+-]/g, (c) => {
     const bytes = new TextEncoder().encode(c);
     return [...bytes].map((b) => "%" + b.toString(16).toUpperCase().padStart(2, "0")).join("");
   });

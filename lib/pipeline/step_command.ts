@@ -24,6 +24,15 @@ export function stepArgs(opts: {
 }): string[] {
   const uniq = (xs: string[]) => [...new Set(xs)];
   const g = opts.grants;
+  // Deno's permission lists are comma-separated with no escape: a path with a comma cannot be granted.
+  for (const p of [...g.read, ...g.write]) {
+    if (p.includes(",")) {
+      throw new Error(
+        `cannot grant access to '${p}': Deno permission lists cannot hold a path with a comma ` +
+          `(rename or move the directory)`,
+      );
+    }
+  }
   const args = ["run", "--no-prompt", "--quiet"];
   args.push(...(opts.config ? ["--config", opts.config] : ["--no-config"]));
   args.push(`--allow-read=${uniq(g.read).join(",")}`);
