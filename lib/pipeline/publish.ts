@@ -1,7 +1,8 @@
 /**
  * Published outputs: plain copies (never links into the store) of a step's
  * outputs under `out/<profile>/<publish>/`, one sub-directory per instance
- * for matrix steps (`P=4,seed=1001/`). The directory is rebuilt aside and
+ * for matrix steps (`P=4,seed=1001/`); a step whose only output is a
+ * directory publishes that directory's content. The directory is rebuilt aside and
  * swapped in, and left alone when its content would not change.
  *
  * @module
@@ -20,13 +21,16 @@ async function plan(store: Store, instances: Instance[], records: Map<string, Ru
     const rec = records.get(inst.id)!;
     const axes = inst.step.matrix.map((u) => u.axis);
     const sub = axes.length ? escapeId(matrixLabel(axes, inst.matrix)) + "/" : "";
-    for (const o of Object.values(rec.outputs)) {
+    const outputs = Object.values(rec.outputs);
+    // A step whose only output is a directory publishes that directory's content
+    // directly (`out/<profile>/report/index.html`, not `.../report/report/...`).
+    const flatten = outputs.length === 1 && outputs[0].kind !== "file";
+    for (const o of outputs) {
       if (o.kind === "file") files.set(sub + o.file, { hash: o.hash, size: o.size });
       else {
         const m = await store.readManifest(o.hash);
-        for (const [rel, e] of Object.entries(m?.entries ?? {})) {
-          files.set(`${sub}${o.file}/${rel}`, e);
-        }
+        const prefix = flatten ? sub : `${sub}${o.file}/`;
+        for (const [rel, e] of Object.entries(m?.entries ?? {})) files.set(prefix + rel, e);
       }
     }
   }
