@@ -1,0 +1,120 @@
+/**
+ * Step `hessian[P,d,seed]`: the Hessian of the full-training-set mean loss
+ * with respect to every trainable number (QNN parameters and the bias) at the
+ * minimum-training-loss parameters: largest eigenvalue (power iteration with
+ * PyHessian's rules, and Lanczos), top-k, the Gauss-Newton / curvature split,
+ * the SLQ density, and the exact spectrum for small models (formats in
+ * docs/artifacts.md).
+ *
+ * @module
+ */
+
+import { gatherImages, gatherLabels } from "../lib/data/gather.ts";
+import { stratifiedSubset } from "../lib/data/stratify.ts";
+import { analyseHessian, densityRows } from "../lib/hessian/analysis.ts";
+import { hessianOperators, hvpRelativeError } from "../lib/hessian/operators.ts";
+import { readNpy } from "../lib/io/npy.ts";
+import { createSimulator, modelParamCount } from "../lib/qnn/mod.ts";
+import { runStep, type StepContext, StepError } from "../lib/step/context.ts";
+import { toCsv } from "../lib/util/csv.ts";
+import { Prng } from "../lib/util/prng.ts";
+import { readAggregate, readInt, readNumber, readOptionalInt } from "./params.ts";
+
+/** Runs the step. */
+export async function main(ctx: StepContext): Promise<void> {
+  const P = readInt(ctx, "P");
+  const d = readInt(ctx, "d");
+  const seed = readInt(ctx, "seed");
+  const spec = { P, d, aggregate: readAggregate(ctx) };
+  const opts = {
+    seed,
+    powerMaxIter: readInt(ctx, "power_max_iter", 1),
+    powerTol: readNumber(ctx, "power_tol"),
+    lanczosSteps: readInt(ctx, "lanczos_steps", 1),
+    topK: readInt(ctx, "top_k", 1),
+    splitSteps: readInt(ctx, "split_steps", 1),
+    slqProbes: readInt(ctx, "slq_probes", 1),
+    slqSteps: readInt(ctx, "slq_steps", 1),
+    exactMaxParams: readInt(ctx, "exact_max_params"),
+    densityBins: readInt(ctx, "density_bins", 2),
+  };
+  const epsilon = readNumber(ctx, "hvp_epsilon");
+  const samples = readOptionalInt(ctx, "hessian_samples", 1);
+
+  const params = (await readNpy(ctx.input("best_params"), "f8")).data;
+  const best = JSON.parse(await Deno.readTextFile(ctx.input("best")));
+  const n = modelParamCount(spec);
+  if (params.length !== n) {
+    throw new StepError(
+      `${ctx.id}: best_params has ${params.length} numbers, P=${P}, d=${d} needs ${n}`,
+    );
+  }
+  let images = (await readNpy(ctx.input("train_x"), "f4")).data;
+  let labels = (await readNpy(ctx.input("train_y"), "u1")).data;
+  if (samples !== null && samples < labels.length) {
+    // A documented, seeded stratified subset when the profile asks for one.
+    const pick = stratifiedSubset(labels, samples, Prng.from(seed, "hessian-subset"));
+    images = gatherImages(images, pick);
+    labels = gatherLabels(labels, pick);
+  }
+  ctx.log(
+    `P=${P} d=${d} seed=${seed}: Hessian of ${n} parameters at epoch ${best.epoch}, ` +
+      `${labels.length} training images, float64`,
+  );
+
+  const t0 = performance.now();
+  const sim = await createSimulator(spec, { precision: "f64", workers: ctx.cores });
+  try {
+    const ops = await hessianOperators(sim, params, images, labels, { epsilon });
+    const phases = ["power", "lanczos", "gauss_newton", "curvature", "slq", "exact"];
+    let lastPhase = "";
+    const result = await analyseHessian(ops, opts, (phase, f) => {
+      if (phase !== lastPhase && lastPhase !== "") ctx.log(`${lastPhase} done (${elapsed(t0)})`);
+      lastPhase = phase;
+      const i = phases.indexOf(phase);
+      ctx.progress((i + f) / phases.length, `${phase} ${(100 * f).toFixed(0)}%`);
+    });
+    ctx.log(`${lastPhase} done (${elapsed(t0)})`);
+    // The truncation error of the central differences, measured along a random direction.
+    const probe = new Float64Array(n);
+    Prng.from(seed, "hessian-hvp-error").fillNormal(probe);
+    const relErr = await hvpRelativeError(sim, params, images, labels, probe, epsilon);
+    const body = {
+      P,
+      d,
+      seed,
+      n_params: n,
+      epoch: best.epoch,
+      ...result,
+      hvp: {
+        method: "central-difference of exact float64 gradients",
+        epsilon,
+        relative_error: relErr,
+      },
+      n_samples: labels.length,
+    };
+    await Deno.writeTextFile(ctx.output("hessian"), JSON.stringify(body, null, 2) + "\n");
+    await Deno.writeTextFile(
+      ctx.output("density"),
+      toCsv(["lambda", "density"], densityRows(result.slq, opts.densityBins)),
+    );
+    ctx.log(
+      `lambda_max ${result.lambda_max.toFixed(4)} (power, ${result.power.iterations} products; ` +
+        `Lanczos ${result.lanczos.eigenvalue.toFixed(4)} in ${result.lanczos.iterations}); ` +
+        `Gauss-Newton ${result.gauss_newton.lambda_max.toFixed(4)}, ` +
+        `curvature ${result.curvature.lambda_max.toFixed(4)}; HVP rel. error ${
+          relErr.toExponential(1)
+        }; ` +
+        // Timings go to the log, not the artifact, so a rerun gives identical bytes.
+        `${elapsed(t0)}`,
+    );
+  } finally {
+    sim.close();
+  }
+}
+
+function elapsed(t0: number): string {
+  return `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+}
+
+if (import.meta.main) await runStep(main);

@@ -1,0 +1,98 @@
+/**
+ * Step `landscape[P,d,seed]`: the loss landscape around the trajectory of
+ * one trained configuration (Figure 3, Table 6): PCA of the QNN parameters
+ * recorded at initialisation and after every epoch, a grid over the projected
+ * trajectory plus a margin, the full-training-set loss at every grid point
+ * with the bias held at its minimum-epoch value (format in docs/artifacts.md).
+ *
+ * @module
+ */
+
+import { gatherImages, gatherLabels } from "../lib/data/gather.ts";
+import { stratifiedSubset } from "../lib/data/stratify.ts";
+import { readNpy } from "../lib/io/npy.ts";
+import { gridAxis, landscapePlane, pointAt } from "../lib/landscape/landscape.ts";
+import { createSimulator, evaluate, modelParamCount, qnnParamCount } from "../lib/qnn/mod.ts";
+import { runStep, type StepContext, StepError } from "../lib/step/context.ts";
+import { Prng } from "../lib/util/prng.ts";
+import { readAggregate, readInt, readNumber, readOptionalInt } from "./params.ts";
+
+/** Runs the step. */
+export async function main(ctx: StepContext): Promise<void> {
+  const P = readInt(ctx, "P");
+  const d = readInt(ctx, "d");
+  const seed = readInt(ctx, "seed");
+  const spec = { P, d, aggregate: readAggregate(ctx) };
+  const size = readInt(ctx, "landscape_grid", 2);
+  const margin = readNumber(ctx, "landscape_margin");
+  const samples = readOptionalInt(ctx, "landscape_samples", 1);
+  const n = modelParamCount(spec);
+  const traj = await readNpy(ctx.input("trajectory"), "f8");
+  const [rows, cols] = traj.shape;
+  if (traj.shape.length !== 2 || cols !== n) {
+    throw new StepError(
+      `${ctx.id}: trajectory has shape [${traj.shape}], expected [epochs + 1, ${n}]`,
+    );
+  }
+  const best = JSON.parse(await Deno.readTextFile(ctx.input("best")));
+  const minRow = best.epoch;
+  let images = (await readNpy(ctx.input("train_x"), "f4")).data;
+  let labels = (await readNpy(ctx.input("train_y"), "u1")).data;
+  if (samples !== null && samples < labels.length) {
+    const pick = stratifiedSubset(labels, samples, Prng.from(seed, "landscape-subset"));
+    images = gatherImages(images, pick);
+    labels = gatherLabels(labels, pick);
+  }
+
+  const plane = landscapePlane(traj.data, rows, n, P * qnnParamCount(d), minRow);
+  const xs = gridAxis(plane.trajectory.map((p) => p[0]), size, margin);
+  const ys = gridAxis(plane.trajectory.map((p) => p[1]), size, margin);
+  const [r1, r2] = plane.explainedVarianceRatio;
+  ctx.log(
+    `P=${P} d=${d} seed=${seed}: ${rows} points, PC1 ${r1.toFixed(4)}, PC2 ${r2.toFixed(4)}; ` +
+      `${size} x ${size} grid on ${labels.length} training images`,
+  );
+  const minimum = traj.data.slice(minRow * n, (minRow + 1) * n);
+  const t0 = performance.now();
+  const sim = await createSimulator(spec, { precision: "f32", workers: ctx.cores });
+  const loss: number[][] = [];
+  try {
+    for (let i = 0; i < ys.length; i++) {
+      const row: number[] = [];
+      for (let j = 0; j < xs.length; j++) {
+        row.push((await evaluate(sim, pointAt(minimum, plane, xs[j], ys[i]), images, labels)).loss);
+        ctx.progress(
+          (i * xs.length + j + 1) / (xs.length * ys.length),
+          `grid ${i + 1}/${ys.length}`,
+        );
+      }
+      loss.push(row);
+    }
+  } finally {
+    sim.close();
+  }
+  const body = {
+    P,
+    d,
+    seed,
+    min_epoch: minRow,
+    explained_variance_ratio: plane.explainedVarianceRatio,
+    x: xs,
+    y: ys,
+    loss,
+    trajectory: plane.trajectory,
+    n_samples: labels.length,
+  };
+  await Deno.writeTextFile(ctx.output("landscape"), JSON.stringify(body, null, 2) + "\n");
+  // Timings go to the log, not the artifact, so a rerun gives identical bytes.
+  ctx.log(
+    `grid done in ${((performance.now() - t0) / 1000).toFixed(1)} s; loss range ${range(loss)}`,
+  );
+}
+
+function range(loss: number[][]): string {
+  const all = loss.flat();
+  return `${Math.min(...all).toFixed(4)} .. ${Math.max(...all).toFixed(4)}`;
+}
+
+if (import.meta.main) await runStep(main);
