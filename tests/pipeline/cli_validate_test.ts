@@ -21,14 +21,14 @@ const CASES: { name: string; from: string; to: string; expect: RegExp }[] = [
     name: "missing module",
     from: "module: steps/merge.ts",
     to: "module: steps/merje.ts",
-    expect: /^pipeline\.yaml:33:13: module 'steps\/merje\.ts' of step 'merge' does not exist/m,
+    expect: /^pipeline\.yaml:34:13: module 'steps\/merje\.ts' of step 'merge' does not exist/m,
   },
   {
     name: "bad input reference",
     from: "inputs: { parts: split.parts }",
     to: "inputs: { parts: split.part }",
     expect:
-      /^pipeline\.yaml:34:22: input 'parts' of step 'merge': step 'split' has no output 'part' \(did you mean 'parts'\? valid outputs of 'split': parts\)$/m,
+      /^pipeline\.yaml:35:22: input 'parts' of step 'merge': step 'split' has no output 'part' \(did you mean 'parts'\? valid outputs of 'split': parts\)$/m,
   },
   {
     name: "bad matrix value type",
@@ -41,14 +41,14 @@ const CASES: { name: string; from: string; to: string; expect: RegExp }[] = [
     name: "unknown profile key",
     from: "small: { params: { n: 2 }, matrix: { k: [1] } }",
     to: "small: { params: { n: 2 }, matrix: { k: [1] }, resources: {} }",
-    expect: /^pipeline\.yaml:42:50: unknown key 'resources' in profile 'small'/m,
+    expect: /^pipeline\.yaml:43:50: unknown key 'resources' in profile 'small'/m,
   },
   {
     name: "profile overriding an unknown parameter",
     from: "slow: { params: { epochs: 8, delay_ms: 400 } }",
     to: "slow: { params: { epoch: 8, delay_ms: 400 } }",
     expect:
-      /^pipeline\.yaml:43:21: profile 'slow' overrides unknown parameter 'epoch' \(did you mean 'epochs'\?\)$/m,
+      /^pipeline\.yaml:44:21: profile 'slow' overrides unknown parameter 'epoch' \(did you mean 'epochs'\?\)$/m,
   },
 ];
 
