@@ -17,6 +17,8 @@
  * @module
  */
 
+import { crossEntropyHessianProduct } from "../qnn/loss.ts";
+
 /** What the operators need from a simulator (float64). */
 export interface DifferentiableModel {
   forward(params: Float64Array, images: Float32Array | Float64Array): Promise<Float64Array>;
@@ -64,9 +66,6 @@ export async function hessianOperators(
   const n = params.length;
   const count = labels.length;
   const logits = await model.forward(params, images);
-  // The softmax probabilities at the point, for the Gauss-Newton middle factor.
-  const probs = new Float64Array(count * 10);
-  for (let b = 0; b < count; b++) softmaxInto(logits, b * 10, probs);
   let passes = 1;
 
   const hvp: Operator = async (v) => {
@@ -94,14 +93,8 @@ export async function hessianOperators(
   const gaussNewton: Operator = async (v) => {
     checkLength(v, n);
     const jv = await model.jvp(params, images, v);
-    const u = new Float64Array(count * 10);
-    // (diag(p) - p p^T) Jv per sample, averaged over the data (the loss is a mean).
-    for (let b = 0; b < count; b++) {
-      const o = b * 10;
-      let pj = 0;
-      for (let k = 0; k < 10; k++) pj += probs[o + k] * jv[o + k];
-      for (let k = 0; k < 10; k++) u[o + k] = (probs[o + k] * (jv[o + k] - pj)) / count;
-    }
+    // The softmax Hessian (diag(p) - p p^T) per sample, over the count (the loss is a mean).
+    const u = crossEntropyHessianProduct(logits, jv, count);
     passes += 2;
     return await model.vjp(params, images, u);
   };
@@ -138,14 +131,6 @@ export async function hvpRelativeError(
     size += b[i] ** 2;
   }
   return size === 0 ? 0 : (4 / 3) * Math.sqrt(diff / size);
-}
-
-function softmaxInto(logits: Float64Array, o: number, out: Float64Array): void {
-  let max = -Infinity;
-  for (let k = 0; k < 10; k++) max = Math.max(max, logits[o + k]);
-  let sum = 0;
-  for (let k = 0; k < 10; k++) sum += out[o + k] = Math.exp(logits[o + k] - max);
-  for (let k = 0; k < 10; k++) out[o + k] /= sum;
 }
 
 function dotSelf(v: Float64Array): number {
