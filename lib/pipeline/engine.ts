@@ -12,9 +12,10 @@ import { CodeGraphs, type CodeInfo } from "./code_graph.ts";
 import { UsageError } from "./diagnostics.ts";
 import type { Expansion, Instance } from "./expand.ts";
 import { expandPipeline, loadPipeline, type Pipeline } from "./load.ts";
+import { upstreamProvenance } from "./provenance.ts";
 import type { RunRecord } from "./record.ts";
 import { Store } from "./store.ts";
-import type { GatheredInput, InputValue } from "../step/context.ts";
+import type { GatheredInput, InputValue, UpstreamRecord } from "../step/context.ts";
 
 /** Where the store lives: `--store`, else $PIPELINE_STORE, else `artifacts/` next to the pipeline file. */
 export function storeRoot(pipelineDir: string, flag?: string): string {
@@ -96,8 +97,9 @@ export class Engine {
 
   /**
    * The input values a step sees (blob paths, materialised tree directories,
-   * or gathered lists) and every file behind them with its hash, for the
-   * read grant and the after-run re-check.
+   * or gathered lists), every file behind them with its hash (for the read
+   * grant and the after-run re-check), and the provenance of the upstream
+   * instances (informational: it is not part of the key).
    */
   async inputValues(
     inst: Instance,
@@ -107,6 +109,7 @@ export class Engine {
       values: Record<string, InputValue>;
       files: { path: string; hash: string }[];
       grants: string[];
+      upstream: UpstreamRecord[];
     }
   > {
     const values: Record<string, InputValue> = {};
@@ -133,7 +136,7 @@ export class Engine {
       }
       values[inp.spec.name] = inp.gather ? list : list[0].path;
     }
-    return { values, files, grants };
+    return { values, files, grants, upstream: upstreamProvenance(inst, upstream) };
   }
 }
 

@@ -18,7 +18,12 @@ import { hashFile } from "./hash.ts";
 import { type OutputEntry, RECORD_FORMAT, type RunRecord } from "./record.ts";
 import { interpolate, stepArgs } from "./step_command.ts";
 import { removeAll } from "./store.ts";
-import { type ContextFile, type InputValue, PROGRESS_PREFIX } from "../step/context.ts";
+import {
+  type ContextFile,
+  type InputValue,
+  PROGRESS_PREFIX,
+  type UpstreamRecord,
+} from "../step/context.ts";
 
 /** Everything needed to run one instance. */
 export interface RunRequest {
@@ -33,6 +38,8 @@ export interface RunRequest {
     values: Record<string, InputValue>;
     files: { path: string; hash: string }[];
     grants: string[];
+    /** What produced the inputs, transitively (informational: not part of the key). */
+    upstream?: UpstreamRecord[];
   };
   /** Cores granted (min of the step's cores and --jobs). */
   cores: number;
@@ -124,6 +131,7 @@ export function startInstance(req: RunRequest): RunHandle {
         checkpoint_dir: checkpoint,
         scratch_dir: scratch,
         cores: req.cores,
+        upstream: req.inputs.upstream ?? [],
       };
       await Deno.writeTextFile(contextFile, JSON.stringify(context, null, 2) + "\n");
       const grants = instanceGrants(req, { contextFile, outDir, scratch, checkpoint });
