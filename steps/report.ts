@@ -3,14 +3,15 @@
  * from the `tables/` directory (input `tables`) and the `figures/` directory
  * (input `figures`), with the step's parameters (`profile_name` and whatever
  * else pipeline.yaml declares), the upstream provenance when the runner
- * passes it, the Deno version and the date of the newest input.
+ * passes it and the Deno version. Nothing else (no dates, no file times):
+ * a rerun on the same inputs writes the same bytes.
  *
  * @module
  */
 
 import { runStep, type StepContext } from "../lib/step/context.ts";
 import { reportHtml } from "../lib/report/html.ts";
-import { newestModification, readFiguresDir, readTablesDir } from "../lib/report/report_inputs.ts";
+import { readFiguresDir, readTablesDir } from "../lib/report/report_inputs.ts";
 import { inputDir, outputDir } from "../lib/report/step_io.ts";
 
 /** Runs the step. */
@@ -20,7 +21,6 @@ export async function main(ctx: StepContext): Promise<void> {
   // One after the other, so a broken input always gives the same first error.
   const tables = await readTablesDir(tablesDir);
   const figures = await readFiguresDir(figuresDir);
-  const newestInput = await newestModification([tablesDir, figuresDir]);
   const name = ctx.params["profile_name"];
   const html = reportHtml({
     profileName: typeof name === "string" && name !== "" ? name : null,
@@ -29,7 +29,6 @@ export async function main(ctx: StepContext): Promise<void> {
     figures,
     upstream: ctx.upstream,
     denoVersion: Deno.version.deno,
-    newestInput,
   });
   const dir = await outputDir(ctx, "report");
   await Deno.writeTextFile(`${dir}/index.html`, html);

@@ -34,8 +34,6 @@ export interface ReportInput {
   upstream?: UpstreamRecord[];
   /** The Deno version that rendered the report. */
   denoVersion: string;
-  /** Modification time of the newest input file. */
-  newestInput: Date | null;
 }
 
 /** Escapes text for HTML element content and attribute values. */
@@ -203,15 +201,9 @@ function short(hash: string): string {
 }
 
 function provenance(input: ReportInput): string {
-  const rows = [
-    ["Deno", esc(input.denoVersion)],
-    [
-      "newest input",
-      input.newestInput
-        ? esc(input.newestInput.toISOString().slice(0, 19).replace("T", " ") + " UTC")
-        : "unknown",
-    ],
-  ];
+  // Only what the inputs, the parameters and the code decide (no dates, no
+  // file times): a rerun on the same inputs writes the same bytes.
+  const rows = [["Deno", esc(input.denoVersion)]];
   const kv = `<div class="scroll"><table class="kv"><tbody>${
     rows.map(([k, v]) => `<tr><th scope="row">${k}</th><td>${v}</td></tr>`).join("")
   }</tbody></table></div>`;

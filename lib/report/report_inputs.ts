@@ -1,8 +1,7 @@
 /**
  * Reads what the report step consumes: the `tables/` directory of the
  * tables step (`tables.json`) and the `figures/` directory of the charts
- * step (`manifest.json` and the SVG files), plus the newest modification
- * time among those files.
+ * step (`manifest.json` and the SVG files).
  *
  * @module
  */
@@ -42,19 +41,4 @@ export async function readFiguresDir(dir: string): Promise<ReportFigure[]> {
     notes: f.notes ?? [],
     svg: f.files ? await Deno.readTextFile(`${dir}/${f.files.svg}`) : null,
   })));
-}
-
-/** The newest modification time of the files under the given paths (recursively). */
-export async function newestModification(paths: readonly string[]): Promise<Date | null> {
-  let newest: Date | null = null;
-  const visit = async (path: string) => {
-    const info = await Deno.stat(path);
-    if (info.isDirectory) {
-      for await (const e of Deno.readDir(path)) await visit(`${path}/${e.name}`);
-    } else if (info.mtime && (!newest || info.mtime > newest)) {
-      newest = info.mtime;
-    }
-  };
-  for (const p of paths) await visit(p);
-  return newest;
 }

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
-import { runAsProcesses, runInProcess } from "./_pipeline.ts";
+import { runAsProcesses, runInProcess, UPSTREAM } from "./_pipeline.ts";
 import { makeContext } from "../../lib/step/context.ts";
 import { main as tablesMain } from "../../steps/tables.ts";
 import { main as reportMain } from "../../steps/report.ts";
@@ -54,6 +54,46 @@ Deno.test("steps: tables, charts and report in-process on fixtures", async () =>
     const doc = JSON.parse(await Deno.readTextFile(`${out.tables}/tables.json`));
     assertEquals(doc.study.seeds, [1001, 1002]);
     assertEquals(doc.tables.map((t: { id: string }) => t.id), TABLE_IDS);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("steps: the report is a function of its inputs and params (file times do not matter)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "steps_same_" });
+  try {
+    const out = await runInProcess(dir, { Ps: [4], ds: [2], epochs: 3, grid: 6 });
+    // Same inputs with other modification times: the page must not change by a byte.
+    const later = new Date("2031-01-02T03:04:05Z");
+    for (const d of [out.tables, out.figures]) {
+      for await (const e of Deno.readDir(d)) await Deno.utime(`${d}/${e.name}`, later, later);
+    }
+    await reportMain({
+      ...makeContext({
+        protocol: 1,
+        id: "report",
+        step: "report",
+        matrix: {},
+        params: {
+          profile_name: "fixture-profile",
+          seeds: [1001, 1002],
+          epochs: 8,
+          aggregate: "mean",
+        },
+        inputs: { tables: out.tables, figures: out.figures },
+        outputs: { "report/": `${dir}/again` },
+        checkpoint_dir: dir,
+        scratch_dir: dir,
+        cores: 1,
+        upstream: UPSTREAM,
+      }),
+      log: () => {},
+    });
+    const first = await Deno.readFile(out.html);
+    const second = await Deno.readFile(`${dir}/again/index.html`);
+    assertEquals(second, first);
+    const html = new TextDecoder().decode(first);
+    assert(!/\b20\d\d-\d\d-\d\d\b/.test(html), "no date in the report");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
