@@ -1,9 +1,10 @@
 /**
- * Eigen-decomposition of a real symmetric tridiagonal matrix by the implicit
- * QL algorithm with Wilkinson-type shifts (the method of EISPACK's `tql2` /
- * `imtql2`), on Float64Arrays. Used for Lanczos tridiagonals (Ritz values
- * and vectors, SLQ nodes and weights) and, after Householder reduction, for
- * small dense symmetric matrices (`dense_eig.ts`).
+ * Eigen-decomposition of real symmetric tridiagonal matrices: the small
+ * Lanczos tridiagonals (Ritz values and vectors, SLQ nodes and weights) with
+ * mathjs's `eigs`, and, after Householder reduction of a dense matrix of up
+ * to a few thousand rows (`dense_eig.ts`, where mathjs is far too slow), by
+ * the implicit QL algorithm with Wilkinson-type shifts (the method of
+ * EISPACK's `tql2` / `imtql2`) on Float64Arrays.
  *
  * Results are sorted ascending (as `numpy.linalg.eigh` and mathjs `eigs`).
  * Eigenvectors are unit vectors; their signs are whatever the iteration
@@ -11,6 +12,8 @@
  *
  * @module
  */
+
+import { eigs } from "mathjs";
 
 /** Eigenvalues (ascending) and, if asked, the matching unit eigenvectors. */
 export interface SymmetricEigen {
@@ -107,7 +110,9 @@ export function sortedEigen(d: Float64Array, zt: Float64Array | null): Symmetric
 /**
  * Eigenvalues (ascending) and optionally eigenvectors of the symmetric
  * tridiagonal matrix with diagonal `alpha` (length m) and off-diagonal `beta`
- * (length m - 1, or longer: extra entries are ignored).
+ * (length m - 1, or longer: extra entries are ignored). These are the small
+ * Lanczos matrices (m is the number of Lanczos steps, at most a few hundred),
+ * solved with mathjs's `eigs`; `tqlImplicit` serves the large dense case.
  */
 export function tridiagonalEigen(
   alpha: ArrayLike<number>,
@@ -120,14 +125,32 @@ export function tridiagonalEigen(
       `tridiagonalEigen: need ${m - 1} off-diagonal entries, got ${beta.length}`,
     );
   }
-  const d = Float64Array.from(alpha);
-  const e = new Float64Array(m);
-  for (let i = 0; i + 1 < m; i++) e[i] = beta[i];
+  if (m === 0) {
+    return opts.vectors
+      ? { values: new Float64Array(0), vectors: [] }
+      : { values: new Float64Array(0) };
+  }
+  const rows: number[][] = Array.from({ length: m }, () => new Array(m).fill(0));
+  for (let i = 0; i < m; i++) {
+    if (!Number.isFinite(alpha[i]) || (i + 1 < m && !Number.isFinite(beta[i]))) {
+      throw new RangeError(`tridiagonalEigen: non-finite entry in row ${i}`);
+    }
+    rows[i][i] = alpha[i];
+    if (i + 1 < m) rows[i][i + 1] = rows[i + 1][i] = beta[i];
+  }
+  const result = (opts.vectors ? eigs(rows) : eigs(rows, { eigenvectors: false })) as unknown as {
+    values: number[];
+    eigenvectors?: { value: number; vector: number[] }[];
+  };
+  const d = Float64Array.from(result.values);
   let zt: Float64Array | null = null;
   if (opts.vectors) {
+    // Rows of zt are the eigenvectors, in the order of `values`, as sortedEigen expects.
     zt = new Float64Array(m * m);
-    for (let i = 0; i < m; i++) zt[i * m + i] = 1;
+    result.eigenvectors!.forEach((ev, j) => {
+      d[j] = ev.value;
+      zt!.set(ev.vector, j * m);
+    });
   }
-  tqlImplicit(d, e, zt);
   return sortedEigen(d, zt);
 }
