@@ -79,6 +79,11 @@ export interface StepSpec {
   /** Extra code globs, relative to the pipeline directory. */
   code: string[];
   publish?: string;
+  /**
+   * What `archive` bundles by default: true (every output), false (nothing),
+   * or these output names. Absent: every output when the step publishes.
+   */
+  archive?: boolean | string[];
 }
 
 /** A matrix axis and its values (in file order). */
@@ -106,6 +111,10 @@ export interface PipelineSpec {
   /** Absolute path of the directory relative paths are resolved against. */
   dir: string;
   version: number;
+  /** The study's name, description and license (for archives), if given. */
+  name?: string;
+  description?: string;
+  license?: string;
   defaultProfile: string;
   params: Record<string, unknown>;
   axes: AxisSpec[];

@@ -24,7 +24,17 @@ import {
   type StepSpec,
 } from "./schema.ts";
 
-const TOP_KEYS = ["version", "default_profile", "params", "matrix", "steps", "profiles"];
+const TOP_KEYS = [
+  "version",
+  "name",
+  "description",
+  "license",
+  "default_profile",
+  "params",
+  "matrix",
+  "steps",
+  "profiles",
+];
 const STEP_KEYS = [
   "module",
   "description",
@@ -36,6 +46,7 @@ const STEP_KEYS = [
   "resources",
   "code",
   "publish",
+  "archive",
 ];
 const PERMISSION_KEYS = ["net", "read", "env"];
 const RESOURCE_KEYS = ["cores", "memory", "time"];
@@ -207,6 +218,13 @@ class Validator {
       );
     }
 
+    // What archives say about the study.
+    const about: { name?: string; description?: string; license?: string } = {};
+    for (const key of ["name", "description", "license"] as const) {
+      const e = this.entry(top, key);
+      if (e) about[key] = this.string(e.value, `'${key}'`);
+    }
+
     // Parameters.
     const params: Record<string, unknown> = {};
     const paramsE = this.entry(top, "params");
@@ -290,6 +308,7 @@ class Validator {
       displayFile: this.file,
       dir,
       version: PIPELINE_VERSION,
+      ...about,
       defaultProfile,
       params,
       axes,
@@ -590,7 +609,49 @@ class Validator {
         } else step.publish = p;
       }
     }
+
+    const arcE = this.entry(m, "archive");
+    if (arcE) step.archive = this.archiveSpec(arcE.value, step);
     return step;
+  }
+
+  /** `archive: true | false | [output, ...]` of a step (its outputs are known by now). */
+  archiveSpec(node: YNode, step: StepSpec): boolean | string[] | undefined {
+    if (node.kind === "scalar" && typeof node.value === "boolean") return node.value;
+    if (node.kind !== "seq") {
+      this.error(
+        node.pos,
+        `'archive' of step '${step.name}' must be true, false or a list of output names, got ${
+          describe(node)
+        }`,
+      );
+      return undefined;
+    }
+    if (node.items.length === 0) {
+      this.error(
+        node.pos,
+        `'archive' of step '${step.name}' lists no output`,
+        "name at least one output, or write false",
+      );
+      return undefined;
+    }
+    const names = step.outputs.map((o) => o.name);
+    const out: string[] = [];
+    for (const it of this.stringList(node, `'archive' of step '${step.name}'`)) {
+      if (!names.includes(it.value)) {
+        this.error(
+          it.pos,
+          `'archive' of step '${step.name}' names no output '${it.value}'`,
+          suggestionWithList(it.value, names, `outputs of '${step.name}'`),
+        );
+      } else if (out.includes(it.value)) {
+        this.error(
+          it.pos,
+          `output '${it.value}' is listed twice in 'archive' of step '${step.name}'`,
+        );
+      } else out.push(it.value);
+    }
+    return out.length === node.items.length ? out : undefined;
   }
 
   permissionEntry(
