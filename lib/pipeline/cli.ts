@@ -1,6 +1,6 @@
 /**
  * The pipeline engine's command line:
- * `deno run -A lib/pipeline/cli.ts <reproduce|status|explain|dag|verify|gc> [options]`.
+ * `deno run -A lib/pipeline/cli.ts <reproduce|status|explain|dag|verify|gc|archive> [options]`.
  *
  * Exit codes: 0 ok, 1 a step failed (or verify found damage), 2 invalid
  * pipeline or usage, 3 store lock held with --no-wait, 130 interrupted.
@@ -8,6 +8,7 @@
  * @module
  */
 
+import { cmdArchive, cmdVerifyArchive } from "./archive_command.ts";
 import { HELP, parseCommand, USAGE } from "./cli_args.ts";
 import {
   cmdDag,
@@ -28,8 +29,10 @@ const COMMANDS: Record<string, (a: ParsedArgs, env: CommandEnv) => Promise<numbe
   status: cmdStatus,
   explain: cmdExplain,
   dag: cmdDag,
-  verify: cmdVerify,
+  // A bundle is checked on its own (no pipeline file, no store).
+  verify: (a, env) => a.values.archive !== undefined ? cmdVerifyArchive(a, env) : cmdVerify(a, env),
   gc: cmdGc,
+  archive: cmdArchive,
 };
 
 /** Runs the CLI with `argv` and returns the exit code. */

@@ -31,8 +31,19 @@ export const COMMAND_OPTIONS: Record<string, Record<string, OptionSpec>> = {
   status: { profile: { type: "string" } },
   explain: { profile: { type: "string" } },
   dag: { profile: { type: "string" }, format: { type: "string" }, instances: { type: "boolean" } },
-  verify: { jobs: { type: "string", short: "j" }, "no-wait": { type: "boolean" } },
+  verify: {
+    jobs: { type: "string", short: "j" },
+    "no-wait": { type: "boolean" },
+    archive: { type: "string" },
+  },
   gc: { "dry-run": { type: "boolean" }, "no-wait": { type: "boolean" } },
+  archive: {
+    profile: { type: "string" },
+    out: { type: "string", short: "o" },
+    steps: { type: "string", multiple: true },
+    tar: { type: "boolean" },
+    "no-wait": { type: "boolean" },
+  },
 };
 
 const COMMON_HELP = `  -f, --file PATH   the pipeline file (default: ./pipeline.yaml)
@@ -81,14 +92,42 @@ Prints the step graph (or, with --instances, the instance graph of the profile).
       --profile P   the profile whose instances are drawn
 ${COMMON_HELP}`,
   verify: `usage: cli.ts verify [--jobs N] [--no-wait]
+       cli.ts verify --archive BUNDLE [--jobs N]
 
 Re-hashes every blob in the store. Corrupt blobs are reported (with the
 instances that used them), moved to quarantine/ and their records dropped,
 so the next reproduce recomputes them. Exit 1 if anything was damaged.
 
+With --archive, checks a bundle made by 'archive' (its directory, or its
+.tar.gz) against its ro-crate-metadata.json instead: every listed file present
+with its size and SHA-256, no unlisted file, consistent metadata. Needs no
+store and no pipeline file, so it works on a copy anywhere. Exit 1 on any problem.
+
+      --archive B   the bundle directory or .tar.gz to check
   -j, --jobs N      hashing workers (default: number of cores)
       --no-wait     exit 3 instead of waiting for the store lock
 ${COMMON_HELP}`,
+  archive:
+    `usage: cli.ts archive [--profile P] [--out DIR] [--steps STEP[.OUTPUT],...] [--tar] [--no-wait]
+
+Bundles the final artifacts of a profile for a paper: the outputs of every
+step with 'publish:' and of every step marked 'archive:' in the pipeline file
+(or those named by --steps), copied into DIR with an RO-Crate 1.1
+ro-crate-metadata.json describing each file (size, SHA-256, media type) and
+how it was made (step code, inputs, parameters, back to the first steps).
+Everything archived must be up to date: otherwise nothing is written and the
+stale instances are listed. Writes the pin artifacts/pins/<name>.json so gc
+keeps what the archive came from. Check a bundle with 'verify --archive DIR'.
+
+      --profile P   the profile (default: the pipeline's default_profile)
+  -o, --out DIR     the bundle directory, which must not exist; its name names the pin
+                    (default: <store>/archives/<profile>-<UTC time>)
+      --steps S,... archive these steps (or STEP.OUTPUT) instead of the pipeline file's choice
+      --tar         also write DIR.tar.gz (the bundle under one top-level directory)
+      --no-wait     exit 3 instead of waiting for the store lock
+${COMMON_HELP}
+
+Exit codes: 0 ok, 1 stale instances (or an error), 2 invalid pipeline or usage, 3 lock held.`,
   gc: `usage: cli.ts gc [--dry-run] [--no-wait]
 
 Drops blobs, records, trees, checkpoints and staging directories that neither
@@ -109,6 +148,7 @@ commands:
   dag         the step (or instance) graph as Mermaid or DOT
   verify      re-hash the store, quarantine corrupt blobs
   gc          drop what the pipeline and the pins no longer reach
+  archive     bundle a profile's final artifacts with RO-Crate provenance, and pin them
 
 Run 'cli.ts <command> --help' for a command's options.`;
 

@@ -39,7 +39,8 @@ async function open(a: ParsedArgs): Promise<Engine> {
   return await openEngine(fileOf(a), a.values.store as string | undefined);
 }
 
-async function lockStore(
+/** Takes the store lock for `command` (waiting unless --no-wait); the caller releases it. */
+export async function lockStore(
   engine: Engine,
   a: ParsedArgs,
   env: CommandEnv,
@@ -175,7 +176,7 @@ export async function cmdDag(a: ParsedArgs, env: CommandEnv): Promise<number> {
 /** `verify` */
 export async function cmdVerify(a: ParsedArgs, env: CommandEnv): Promise<number> {
   if (a.positionals.length) throw new UsageError(`unexpected argument '${a.positionals[0]}'`);
-  // A later `--archive <bundle>` will verify a bundle instead of the store: it branches here.
+  // `verify --archive <bundle>` is cmdVerifyArchive (archive_command.ts); cli.ts dispatches it.
   const engine = await open(a);
   const jobs = intOption(a.values.jobs, "jobs", navigator.hardwareConcurrency || 1);
   const lock = await lockStore(engine, a, env, "verify");
