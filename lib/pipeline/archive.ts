@@ -167,6 +167,7 @@ export async function writeArchive(
   plan: ArchivePlan,
   target: ArchiveTarget,
   now: Date,
+  signal?: AbortSignal,
 ): Promise<ArchiveResult> {
   const store = engine.store;
   const crate = await describeArchive(engine, plan, target.name, now);
@@ -176,6 +177,8 @@ export async function writeArchive(
   try {
     await Deno.mkdir(build);
     for (const f of plan.files) {
+      // Interrupted: the half-built bundle is removed below, and no pin is written.
+      signal?.throwIfAborted();
       const dest = join(build, f.path);
       await Deno.mkdir(dirname(dest), { recursive: true });
       await Deno.copyFile(store.blobPath(f.hash), dest);
@@ -191,6 +194,7 @@ export async function writeArchive(
       bytes += f.size;
     }
     await Deno.writeTextFile(join(build, METADATA_FILE), JSON.stringify(crate, null, 2) + "\n");
+    signal?.throwIfAborted();
     await Deno.rename(build, target.dir);
   } catch (e) {
     await removeAll(build);

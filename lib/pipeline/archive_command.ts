@@ -54,7 +54,7 @@ export async function cmdArchive(a: ParsedArgs, env: CommandEnv): Promise<number
       env.err(`run 'deno task reproduce --profile ${profile}' first, then archive again`);
       return 1;
     }
-    const r = await writeArchive(engine, plan, target, now);
+    const r = await writeArchive(engine, plan, target, now, env.signal);
     env.out(
       `archived ${r.files} file(s), ${formatBytes(r.bytes)}, from ${r.archived} instance(s) of ` +
         `profile ${profile} (${r.described} described with their provenance)`,

@@ -295,9 +295,27 @@ function checkMetadata(
 
 /** Verifies a bundle directory or .tar.gz against its ro-crate-metadata.json. */
 export async function verifyBundle(path: string, opts: { jobs: number }): Promise<BundleReport> {
-  const st = await Deno.stat(path);
-  const content = st.isDirectory ? await directoryContent(path, opts.jobs) : await tarContent(path);
   const report: BundleReport = { files: 0, bytes: 0, actions: 0, problems: [] };
+  const notBundle = (why: string) => {
+    report.problems.push({ kind: "metadata", message: `${path} is not a bundle: ${why}` });
+    return report;
+  };
+  const st = await Deno.stat(path);
+  let content: BundleContent;
+  if (st.isDirectory) {
+    // Not a bundle: say so without walking whatever directory this is.
+    const meta = await Deno.stat(join(path, METADATA_FILE)).catch(() => null);
+    if (!meta?.isFile) return notBundle(`it has no ${METADATA_FILE}`);
+    content = await directoryContent(path, opts.jobs);
+  } else {
+    try {
+      content = await tarContent(path);
+    } catch (e) {
+      return notBundle(
+        `it is neither a directory nor a readable .tar.gz (${(e as Error).message})`,
+      );
+    }
+  }
   try {
     if (content.metadata === null) {
       report.problems.push({

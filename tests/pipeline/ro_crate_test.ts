@@ -122,6 +122,13 @@ Deno.test("verify --archive: inconsistent metadata is reported, each problem onc
     );
     await Deno.writeTextFile(join(dir, "ro-crate-metadata.json"), "{");
     match((await verifyBundle(dir, { jobs: 1 })).problems[0].message, /is not valid JSON/);
+    // Not a bundle at all: a directory without metadata, a file that is no .tar.gz.
+    await Deno.remove(join(dir, "ro-crate-metadata.json"));
+    match((await verifyBundle(dir, { jobs: 1 })).problems[0].message, /has no ro-crate-metadata/);
+    match(
+      (await verifyBundle(join(dir, "make/out.txt"), { jobs: 1 })).problems[0].message,
+      /neither a directory nor a readable \.tar\.gz/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
