@@ -61,16 +61,20 @@ export function matrixLabel(axes: string[], matrix: Record<string, MatrixValue>)
   return axes.map((a) => `${a}=${formatValue(matrix[a])}`).join(",");
 }
 
-/**
- * A file-name-safe form of an instance id (reversible, readable for plain
- * ids). Commas are escaped too: Deno's `--allow-read=a,b` lists cannot hold a
- * path with a comma in it.
- */
+/** A file-name-safe form of an instance id (reversible, readable for plain ids). */
 export function escapeId(id: string): string {
-  return id.replace(/[^A-Za-z0-9._=[\]+-]/g, (c) => {
+  return id.replace(/[^A-Za-z0-9._=,[\]+-]/g, (c) => {
     const bytes = new TextEncoder().encode(c);
     return [...bytes].map((b) => "%" + b.toString(16).toUpperCase().padStart(2, "0")).join("");
   });
+}
+
+/**
+ * `escapeId` with commas escaped too, for paths a step is granted: Deno's
+ * `--allow-read=a,b` lists cannot hold a path with a comma in it.
+ */
+export function escapeIdForGrant(id: string): string {
+  return escapeId(id).replaceAll(",", "%2C");
 }
 
 /** Parameter values and axis values under a profile. */

@@ -14,7 +14,7 @@
 
 import { dirname, join } from "node:path";
 import { canonicalJson, stableJson } from "./canonical_json.ts";
-import { escapeId } from "./expand.ts";
+import { escapeId, escapeIdForGrant } from "./expand.ts";
 import { type FileDigest, hashFile, isSha256, sha256Hex } from "./hash.ts";
 import type { IndexEntry, RunRecord, TreeEntry, TreeManifest } from "./record.ts";
 
@@ -362,7 +362,7 @@ export class Store {
 
   /** A fresh staging directory for one attempt of an instance. */
   async newAttemptDir(id: string): Promise<string> {
-    const dir = join(this.tmp, `${escapeId(id)}.${randomSuffix()}`);
+    const dir = join(this.tmp, `${escapeIdForGrant(id)}.${randomSuffix()}`);
     await Deno.mkdir(dir, { recursive: true });
     return dir;
   }

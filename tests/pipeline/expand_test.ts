@@ -1,5 +1,5 @@
 import { deepStrictEqual, equal } from "node:assert/strict";
-import { escapeId, instanceId } from "../../lib/pipeline/expand.ts";
+import { escapeId, escapeIdForGrant, instanceId } from "../../lib/pipeline/expand.ts";
 import { expandPipeline, loadPipelineText } from "../../lib/pipeline/load.ts";
 
 const probe = { isFile: () => true, glob: () => [] };
@@ -120,8 +120,9 @@ Deno.test("profiles override params and axis values", () => {
 Deno.test("instance ids and their file-name form", () => {
   equal(instanceId("prep", [], {}), "prep");
   equal(instanceId("t", ["a", "b"], { a: "x y", b: true }), "t[a=x y,b=true]");
-  // Commas too: a Deno permission list cannot hold a path with a comma.
-  equal(escapeId("train[P=4,d=2,seed=1001]"), "train[P=4%2Cd=2%2Cseed=1001]");
+  equal(escapeId("train[P=4,d=2,seed=1001]"), "train[P=4,d=2,seed=1001]");
+  // Paths granted to a step escape commas too: a Deno permission list cannot hold them.
+  equal(escapeIdForGrant("train[P=4,d=2,seed=1001]"), "train[P=4%2Cd=2%2Cseed=1001]");
   equal(escapeId("t[a=x/y z]"), "t[a=x%2Fy%20z]");
   equal(escapeId("t[a=é]"), "t[a=%C3%A9]");
 });
