@@ -52,4 +52,12 @@ export interface Executor {
   readonly name: string;
   /** Starts a command; never throws (failures to start are reported through `result`). */
   start(req: ExecRequest): ExecHandle;
+  /**
+   * What `--jobs` counts: `cores` (the default; an instance takes min(cores, jobs) slots and is
+   * granted that many cores) or `jobs` (a cluster queue: one slot per instance, which is granted
+   * every core it declares).
+   */
+  readonly jobsCount?: "cores" | "jobs";
+  /** Releases what the executor holds after a run (e.g. an exit hook). */
+  close?(): void;
 }

@@ -131,7 +131,10 @@ export async function schedule(
     }
     // Two instances with the same key would share a checkpoint: run one, reuse its record.
     if ([...running.values()].some((r) => r.key === key)) return;
-    const slots = Math.min(inst.step.resources.cores, opts.jobs);
+    // A cluster queue counts jobs, each granted all its cores; locally slots are cores.
+    const perJob = executor.jobsCount === "jobs";
+    const slots = perJob ? 1 : Math.min(inst.step.resources.cores, opts.jobs);
+    const cores = perJob ? inst.step.resources.cores : slots;
     if (slots > free) return;
     const inputs = await engine.inputValues(inst, records);
     const code = await engine.codeOf(inst);
@@ -148,7 +151,7 @@ export async function schedule(
       parts,
       code,
       inputs,
-      cores: slots,
+      cores,
       onLine: (line) => display.stepLine(inst.id, line),
       onProgress: (f, m) => display.progress(inst.id, f, m),
     });
