@@ -8,6 +8,7 @@
 
 import { parseArgs } from "node:util";
 import { UsageError } from "./diagnostics.ts";
+import { EXECUTOR_HELP, EXECUTOR_OPTIONS, joinDashValues } from "./executor_choice.ts";
 
 type OptionSpec = { type: "string" | "boolean"; multiple?: boolean; short?: string };
 
@@ -27,6 +28,7 @@ export const COMMAND_OPTIONS: Record<string, Record<string, OptionSpec>> = {
     jobs: { type: "string", short: "j" },
     "keep-going": { type: "boolean", short: "k" },
     "no-wait": { type: "boolean" },
+    ...EXECUTOR_OPTIONS,
   },
   status: { profile: { type: "string" } },
   explain: { profile: { type: "string" } },
@@ -55,6 +57,7 @@ export const HELP: Record<string, string> = {
   reproduce:
     `usage: cli.ts reproduce [--profile P] [--only STEP|INSTANCE ...] [--force STEP|INSTANCE ...]
                         [--dry-run] [--jobs N] [--keep-going] [--no-wait]
+                        [--executor local|slurm] [--slurm-* ...]
 
 Brings every instance of the profile up to date: cached results are reused,
 everything else runs (in parallel, up to --jobs slots).
@@ -63,9 +66,11 @@ everything else runs (in parallel, up to --jobs slots).
       --only X ...  run only these steps or instances and what they need upstream
       --force X ... rerun these steps or instances even if cached
       --dry-run     list what would run and why; run nothing
-  -j, --jobs N      parallel slots (default: number of cores); an instance takes min(cores, N)
+  -j, --jobs N      parallel slots (default: number of cores); an instance takes min(cores, N);
+                    with Slurm: jobs in the queue at once (default 100), each with all its cores
   -k, --keep-going  after a failure, keep running branches that do not depend on it
       --no-wait     if another command holds the store lock, exit 3 instead of waiting
+${EXECUTOR_HELP}
 ${COMMON_HELP}
 
 Exit codes: 0 ok, 1 a step failed, 2 invalid pipeline or usage, 3 lock held (--no-wait), 130 interrupted.`,
@@ -198,7 +203,7 @@ export function parseCommand(argv: string[]): ParsedArgs {
   const lists = Object.entries(own).filter(([, o]) => o.multiple).map(([k]) => k);
   try {
     const { values, positionals } = parseArgs({
-      args: expandListFlags(argv.slice(1), lists),
+      args: expandListFlags(joinDashValues(argv.slice(1)), lists),
       options,
       allowPositionals: true,
       strict: true,

@@ -11,7 +11,7 @@ import { closest, UsageError } from "./diagnostics.ts";
 import { Display, formatBytes } from "./display.ts";
 import { type Engine, forcedIds, openEngine, selectInstances } from "./engine.ts";
 import { collectGarbage } from "./gc.ts";
-import { LocalExecutor } from "./local_executor.ts";
+import { chooseExecutor, createExecutor, defaultJobs } from "./executor_choice.ts";
 import { acquireLock, describeHolder, type HeldLock } from "./lock.ts";
 import { explainLines, statusLines, statusSummary } from "./report.ts";
 import { publishAll, schedule } from "./scheduler.ts";
@@ -66,7 +66,8 @@ export async function cmdReproduce(a: ParsedArgs, env: CommandEnv): Promise<numb
   const exp = engine.expansion(profile);
   const selected = selectInstances(exp, a.values.only as string[] | undefined);
   const forced = forcedIds(exp, a.values.force as string[] | undefined);
-  const jobs = intOption(a.values.jobs, "jobs", navigator.hardwareConcurrency || 1);
+  const choice = chooseExecutor(a.values, engine.pipeline.spec.executor);
+  const jobs = intOption(a.values.jobs, "jobs", defaultJobs(choice));
 
   if (a.values["dry-run"]) {
     const statuses = await computeStatus(engine, profile, selected, forced);
@@ -85,14 +86,18 @@ export async function cmdReproduce(a: ParsedArgs, env: CommandEnv): Promise<numb
   try {
     // We hold the lock, so no other run owns anything in tmp/.
     await engine.store.cleanTmp();
-    const summary = await schedule(engine, new LocalExecutor(3000), display, {
+    const executor = createExecutor(choice, {
+      storeRoot: engine.store.root,
+      note: (m) => display.print(`note: ${m}`),
+    });
+    const summary = await schedule(engine, executor, display, {
       profile,
       instances: selected,
       forced,
       jobs,
       keepGoing: Boolean(a.values["keep-going"]),
       signal: env.signal,
-    });
+    }).finally(() => executor.close?.());
     if (!summary.interrupted) await publishAll(engine, profile, summary.records, display);
     display.close();
     const parts = [

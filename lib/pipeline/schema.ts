@@ -6,9 +6,10 @@
  */
 
 import type { Pos } from "./diagnostics.ts";
+import type { ExecutorSpec } from "./executor_section.ts";
 import type { MatrixValue } from "../step/context.ts";
 
-export type { MatrixValue };
+export type { ExecutorSpec, MatrixValue };
 
 /** The pipeline file format version this engine reads. */
 export const PIPELINE_VERSION = 1;
@@ -122,4 +123,6 @@ export interface PipelineSpec {
   steps: StepSpec[];
   /** Profiles by name; always contains `default` (empty unless defined). */
   profiles: Map<string, ProfileSpec>;
+  /** The `executor:` section, if any (absent: local). Never part of a cache key. */
+  executor?: ExecutorSpec;
 }

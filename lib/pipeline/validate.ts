@@ -8,6 +8,7 @@
 
 import { type Diagnostic, type Pos, suggestion, suggestionWithList } from "./diagnostics.ts";
 import { toPlain, type YEntry, type YMap, type YNode, type YSeq } from "./yaml_source.ts";
+import { validateExecutorSection } from "./executor_section.ts";
 import {
   type AxisSpec,
   IDENT,
@@ -34,6 +35,7 @@ const TOP_KEYS = [
   "matrix",
   "steps",
   "profiles",
+  "executor",
 ];
 const STEP_KEYS = [
   "module",
@@ -303,6 +305,9 @@ class Validator {
     }
     this.crossStep(steps);
 
+    const execE = this.entry(top, "executor");
+    const executor = execE ? validateExecutorSection(this, execE.value, parseDuration) : undefined;
+
     return {
       file,
       displayFile: this.file,
@@ -314,6 +319,7 @@ class Validator {
       axes,
       steps,
       profiles,
+      ...(executor ? { executor } : {}),
     };
   }
 
