@@ -1,0 +1,200 @@
+/**
+ * The study's smoke profile through a real Slurm and locally, on a copy of
+ * the project with two stores: the same keys and the same bytes. The only
+ * wall-clock content of any artifact is train's metrics.csv `seconds`
+ * column (docs/artifacts.md), so that file is compared without it, and the
+ * keys of the steps that read it (tables, charts) differ through that input
+ * alone; the report, which lists its upstream keys as provenance, is the
+ * same once those two keys are mapped. Every other output hashes the same.
+ * Ignored (loudly) where Slurm cannot run.
+ */
+import { deepStrictEqual, equal, match, notEqual, ok } from "node:assert/strict";
+import { join } from "node:path";
+import { cli, ROOT } from "../pipeline/helpers.ts";
+import type { RunRecord } from "../../lib/pipeline/record.ts";
+import { announceSkip, slurmAvailability, startCluster } from "./cluster.ts";
+
+const avail = await slurmAvailability();
+if (!avail.ok) announceSkip("the Slurm smoke-pipeline test", avail.reason!);
+
+/** What the study needs to run: its pipeline, steps, libraries, kernels and dependency pins. */
+const PROJECT_FILES = ["deno.json", "deno.lock", "pipeline.yaml", "steps", "lib", "kernels"];
+
+async function copyProject(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "pipeline-smoke-" });
+  for (const f of PROJECT_FILES) {
+    const r = await new Deno.Command("cp", { args: ["-rL", join(ROOT, f), dir] }).output();
+    if (r.code !== 0) throw new Error(`cp ${f}: ${new TextDecoder().decode(r.stderr)}`);
+  }
+  return dir;
+}
+
+/** Instance id -> the record it resolved to under the smoke profile. */
+async function current(store: string): Promise<Map<string, RunRecord>> {
+  const out = new Map<string, RunRecord>();
+  for await (const e of Deno.readDir(join(store, "index/smoke"))) {
+    const idx = JSON.parse(await Deno.readTextFile(join(store, "index/smoke", e.name)));
+    const rec = JSON.parse(await Deno.readTextFile(join(store, "records", `${idx.key}.json`)));
+    out.set(rec.id, rec);
+  }
+  return out;
+}
+
+function blob(store: string, hash: string): string {
+  return join(store, "blobs/sha256", hash.slice(0, 2), hash);
+}
+
+/** A file of an output: the output itself, or each file of a directory output (via its manifest). */
+async function files(store: string, hash: string, kind: string): Promise<Map<string, string>> {
+  if (kind !== "dir") return new Map([["", hash]]);
+  const manifest = JSON.parse(await Deno.readTextFile(blob(store, hash)));
+  return new Map(
+    Object.entries(manifest.entries).map(([rel, e]) => [rel, (e as { hash: string }).hash]),
+  );
+}
+
+/** Whether two outputs have the same content once local keys are replaced by their Slurm twins. */
+async function sameModuloKeys(
+  a: { store: string; hash: string; kind: string },
+  b: { store: string; hash: string; kind: string },
+  keyMap: Map<string, string>,
+): Promise<boolean> {
+  const fa = await files(a.store, a.hash, a.kind);
+  const fb = await files(b.store, b.hash, b.kind);
+  if ([...fa.keys()].sort().join() !== [...fb.keys()].sort().join()) return false;
+  for (const [rel, ha] of fa) {
+    const hb = fb.get(rel)!;
+    if (ha === hb) continue;
+    let ta = await Deno.readTextFile(blob(a.store, ha));
+    for (const [from, to] of keyMap) ta = ta.replaceAll(from, to);
+    if (ta !== await Deno.readTextFile(blob(b.store, hb))) return false;
+  }
+  return true;
+}
+
+/** metrics.csv without its wall-clock `seconds` column. */
+async function metricsWithoutSeconds(path: string): Promise<string> {
+  const rows = (await Deno.readTextFile(path)).trimEnd().split("\n").map((l) => l.split(","));
+  const col = rows[0].indexOf("seconds");
+  ok(col >= 0, "metrics.csv has a seconds column");
+  return rows.map((r) => r.filter((_, i) => i !== col).join(",")).join("\n");
+}
+
+Deno.test({
+  name: "slurm: the smoke pipeline gives the same keys and outputs as the local executor",
+  ignore: !avail.ok,
+}, async () => {
+  const c = await startCluster();
+  const dir = await copyProject();
+  const localStore = join(dir, "store-local");
+  const slurmStore = join(dir, "store-slurm");
+  try {
+    const l = await cli(dir, ["reproduce", "--profile", "smoke", "--store", localStore]);
+    equal(l.code, 0, l.stdout + l.stderr);
+    const s = await cli(
+      dir,
+      [
+        "reproduce",
+        "--profile",
+        "smoke",
+        "--store",
+        slurmStore,
+        "--executor",
+        "slurm",
+        "--slurm-poll",
+        "0.5",
+      ],
+      c.env,
+    );
+    equal(s.code, 0, s.stdout + s.stderr);
+    match(s.stdout, /ran 11, cached 0, failed 0 \(profile smoke\)/);
+
+    const local = await current(localStore);
+    const slurm = await current(slurmStore);
+    deepStrictEqual([...slurm.keys()].sort(), [...local.keys()].sort());
+    // Keys differ only where an input is a metrics.csv (its seconds differ), never by executor.
+    const keyMap = new Map<string, string>();
+    for (const [id, lr] of local) {
+      const sr = slurm.get(id)!;
+      equal(sr.executor, "slurm");
+      equal(lr.executor, "local");
+      if (Object.keys(lr.parts.inputs).includes("metrics")) {
+        notEqual(sr.key, lr.key);
+        keyMap.set(lr.key, sr.key);
+        const { inputs: li, ...lrest } = lr.parts;
+        const { inputs: si, ...srest } = sr.parts;
+        deepStrictEqual(srest, lrest, `${id}: code, npm, params and engine parts`);
+        deepStrictEqual({ ...si, metrics: null }, { ...li, metrics: null }, `${id}: other inputs`);
+      } else {
+        equal(sr.key, lr.key, `${id} key`);
+      }
+    }
+    deepStrictEqual(
+      [...local.values()].filter((r) => keyMap.has(r.key)).map((r) => r.step).sort(),
+      [
+        "charts",
+        "tables",
+      ],
+    );
+    let compared = 0;
+    for (const [id, lr] of local) {
+      const sr = slurm.get(id)!;
+      for (const [name, lo] of Object.entries(lr.outputs)) {
+        const so = sr.outputs[name];
+        compared++;
+        if (lr.step === "train" && name === "metrics") {
+          equal(
+            await metricsWithoutSeconds(blob(slurmStore, so.hash)),
+            await metricsWithoutSeconds(blob(localStore, lo.hash)),
+            `${id} metrics.csv without seconds`,
+          );
+        } else if (lr.step === "report") {
+          ok(
+            await sameModuloKeys(
+              { store: localStore, ...lo },
+              { store: slurmStore, ...so },
+              keyMap,
+            ),
+            `${id} output ${name} (upstream keys mapped)`,
+          );
+        } else {
+          equal(so.hash, lo.hash, `${id} output ${name}`);
+        }
+      }
+    }
+    ok(compared >= 20, `compared ${compared} outputs`);
+
+    // The decisive check: the local executor finds the Slurm run's records up to date, and
+    // Slurm finds the local ones, i.e. each computes exactly the keys the other recorded.
+    const dry = await cli(dir, [
+      "reproduce",
+      "--profile",
+      "smoke",
+      "--store",
+      slurmStore,
+      "--dry-run",
+    ]);
+    equal(dry.code, 0, dry.stderr);
+    match(dry.stdout, /dry run \(profile smoke\): 0 would run, 11 up to date/);
+    const viaSlurm = await cli(
+      dir,
+      [
+        "reproduce",
+        "--profile",
+        "smoke",
+        "--store",
+        localStore,
+        "--executor",
+        "slurm",
+        "--slurm-poll",
+        "0.5",
+      ],
+      c.env,
+    );
+    equal(viaSlurm.code, 0, viaSlurm.stderr);
+    match(viaSlurm.stdout, /ran 0, cached 11, failed 0/);
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    await c.stop();
+  }
+});
