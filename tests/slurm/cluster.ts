@@ -81,14 +81,23 @@ export async function slurmAvailability(): Promise<{ ok: boolean; reason?: strin
   return { ok: false, reason };
 }
 
-/** Prints why the Slurm tests are skipped and how to run them. */
-export function announceSkip(what: string, reason: string): void {
-  console.log(
-    `\nSKIPPED ${what}: no Slurm here (${reason}).\n` +
-      "  To run them: as root with apt-get the tests install and start a one-node cluster by\n" +
-      "  themselves; or start one with `sudo tests/slurm/setup_slurm.sh start` and\n" +
-      "  export SLURM_CONF=/tmp/pipeline-slurm/slurm.conf (see docs/slurm.md).\n",
-  );
+/**
+ * The name of a Slurm test: as given when Slurm is here, else with why it is
+ * skipped and how to run it. `deno test --quiet` (the project's `deno task
+ * test`) shows no output of a test module, but it shows every test's name.
+ */
+export function slurmTestName(name: string, avail: { ok: boolean; reason?: string }): string {
+  if (avail.ok) return name;
+  const reason = (avail.reason ?? "unknown").split("\n").map((l) => l.trim()).filter(Boolean)
+    .join("; ").replaceAll(":;", ":");
+  const full =
+    `${name} -- SKIPPED, no Slurm here: ${
+      reason.length > 240 ? reason.slice(0, 240) + "..." : reason
+    }. To run: as root with apt-get (the tests install and start a one-node cluster), or ` +
+    "`tests/slurm/setup_slurm.sh start` and SLURM_CONF=/tmp/pipeline-slurm/slurm.conf (docs/slurm.md)";
+  // Shown as "pre-test output" when deno test runs without --quiet.
+  console.log(full);
+  return full;
 }
 
 /** A cluster to test against: the running one, or a fresh one in a temporary directory. */

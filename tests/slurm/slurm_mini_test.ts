@@ -23,16 +23,15 @@ import {
 } from "../pipeline/helpers.ts";
 import type { RunRecord } from "../../lib/pipeline/record.ts";
 import {
-  announceSkip,
   projectJobs,
   slurmAvailability,
   slurmCommand,
+  slurmTestName,
   startCluster,
   type TestCluster,
 } from "./cluster.ts";
 
 const avail = await slurmAvailability();
-if (!avail.ok) announceSkip("the Slurm executor's integration tests", avail.reason!);
 
 /** The flags of every Slurm run here: a quick poll keeps the tests short. */
 const SLURM = ["--executor", "slurm", "--slurm-poll", "0.3"];
@@ -86,7 +85,7 @@ async function jobState(c: TestCluster, id: string): Promise<string> {
 }
 
 Deno.test({
-  name: "slurm executor against a real one-node cluster (mini fixture)",
+  name: slurmTestName("slurm executor against a real one-node cluster (mini fixture)", avail),
   ignore: !avail.ok,
 }, async (t) => {
   const c = await startCluster();

@@ -12,10 +12,9 @@ import { deepStrictEqual, equal, match, notEqual, ok } from "node:assert/strict"
 import { join } from "node:path";
 import { cli, ROOT } from "../pipeline/helpers.ts";
 import type { RunRecord } from "../../lib/pipeline/record.ts";
-import { announceSkip, slurmAvailability, startCluster } from "./cluster.ts";
+import { slurmAvailability, slurmTestName, startCluster } from "./cluster.ts";
 
 const avail = await slurmAvailability();
-if (!avail.ok) announceSkip("the Slurm smoke-pipeline test", avail.reason!);
 
 /** What the study needs to run: its pipeline, steps, libraries, kernels and dependency pins. */
 const PROJECT_FILES = ["deno.json", "deno.lock", "pipeline.yaml", "steps", "lib", "kernels"];
@@ -81,7 +80,10 @@ async function metricsWithoutSeconds(path: string): Promise<string> {
 }
 
 Deno.test({
-  name: "slurm: the smoke pipeline gives the same keys and outputs as the local executor",
+  name: slurmTestName(
+    "slurm: the smoke pipeline gives the same keys and outputs as the local executor",
+    avail,
+  ),
   ignore: !avail.ok,
 }, async () => {
   const c = await startCluster();
