@@ -30,7 +30,6 @@ export async function main(ctx: StepContext): Promise<void> {
     seed,
     powerMaxIter: readInt(ctx, "power_max_iter", 1),
     powerTol: readNumber(ctx, "power_tol"),
-    lanczosSteps: readInt(ctx, "lanczos_steps", 1),
     topK: readInt(ctx, "top_k", 1),
     splitSteps: readInt(ctx, "split_steps", 1),
     slqProbes: readInt(ctx, "slq_probes", 1),

@@ -11,7 +11,7 @@
 import { symmetricEigen } from "../linalg/dense_eig.ts";
 import { densityGenerate } from "../linalg/density.ts";
 import { explicitMatrix } from "../linalg/explicit.ts";
-import { lanczos, lanczosTopEigen, ritz } from "../linalg/lanczos.ts";
+import { lanczos, ritz } from "../linalg/lanczos.ts";
 import { powerIteration } from "../linalg/power_iteration.ts";
 import { slq } from "../linalg/slq.ts";
 import { Prng } from "../util/prng.ts";
@@ -23,8 +23,7 @@ export interface HessianAnalysisOptions {
   /** Power iteration: at most this many products, relative tolerance (PyHessian: 100, 1e-3). */
   powerMaxIter: number;
   powerTol: number;
-  /** Lanczos steps for the top-k eigenvalues. */
-  lanczosSteps: number;
+  /** How many of the largest eigenvalues to report (from the first SLQ probe's Ritz values). */
   topK: number;
   /** Lanczos steps for each term of the Gauss-Newton / curvature split. */
   splitSteps: number;
@@ -50,7 +49,14 @@ export interface TermSpectrum {
 export interface HessianAnalysis {
   lambda_max: number;
   power: { eigenvalue: number; iterations: number; converged: boolean };
-  lanczos: { eigenvalue: number; iterations: number; converged: boolean; top: number[] };
+  /** From the first SLQ probe: `steps` products in all, `iterations` to converge (tolerance as power). */
+  lanczos: {
+    eigenvalue: number;
+    iterations: number;
+    converged: boolean;
+    steps: number;
+    top: number[];
+  };
   gauss_newton: TermSpectrum;
   curvature: TermSpectrum;
   slq: { probes: number; steps: number; nodes: number[][]; weights: number[][] };
@@ -86,13 +92,6 @@ export async function analyseHessian(
     rng: Prng.from(opts.seed, "hessian-power"),
   });
 
-  const top = await lanczosTopEigen(counted("lanczos", ops.hvp, opts.lanczosSteps), n, {
-    k: Math.min(opts.topK, n),
-    maxSteps: opts.lanczosSteps,
-    tol: 1e-6,
-    rng: Prng.from(opts.seed, "hessian-lanczos"),
-  });
-
   const term = async (name: string, op: Operator): Promise<TermSpectrum> => {
     const steps = Math.min(opts.splitSteps, n);
     const t = await lanczos(counted(name, op, steps), n, steps, {
@@ -109,13 +108,29 @@ export async function analyseHessian(
   const gaussNewton = await term("gauss_newton", ops.gaussNewton);
   const curvature = await term("curvature", ops.curvature);
 
+  // The SLQ run is Lanczos from a Rademacher start: its first probe also gives the Lanczos
+  // estimate of the top eigenvalues, with no extra products. `iterations` is the number of
+  // products after which the top Ritz value changed by less than the power iteration's tolerance,
+  // so the two methods' counts compare at the same tolerance.
+  const k = Math.min(opts.topK, n);
+  let lanczosConverged = 0;
+  let previous = NaN;
   const density = await slq(counted("slq", ops.hvp, opts.slqProbes * opts.slqSteps), n, {
     probes: opts.slqProbes,
     steps: Math.min(opts.slqSteps, n),
     rng: Prng.from(opts.seed, "hessian-slq"),
     // Near n steps the Krylov space is exhausted; the standard variant stops there cleanly.
     variant: opts.slqSteps >= n ? "standard" : "pyhessian",
+    onStep: (probe, step, t) => {
+      if (probe !== 0 || lanczosConverged > 0) return;
+      const values = ritz(t.alpha, t.beta).values;
+      const top = values[values.length - 1];
+      if (Math.abs(top - previous) < opts.powerTol * Math.abs(top)) lanczosConverged = step;
+      previous = top;
+    },
   });
+  const probe0 = density.nodes[0];
+  const lanczosTop = probe0.slice().reverse().slice(0, k);
 
   let exact: HessianAnalysis["exact"] = null;
   if (n <= opts.exactMaxParams) {
@@ -131,10 +146,11 @@ export async function analyseHessian(
       converged: power.converged,
     },
     lanczos: {
-      eigenvalue: top.values[0],
-      iterations: top.applications,
-      converged: top.converged,
-      top: top.values,
+      eigenvalue: lanczosTop[0],
+      iterations: lanczosConverged > 0 ? lanczosConverged : probe0.length,
+      converged: lanczosConverged > 0,
+      steps: probe0.length,
+      top: lanczosTop,
     },
     gauss_newton: gaussNewton,
     curvature,

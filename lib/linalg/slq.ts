@@ -51,8 +51,8 @@ export interface SlqOptions {
    * Krylov space becomes invariant (useful when steps approach n).
    */
   variant?: LanczosVariant;
-  /** Called after every operator application. */
-  onStep?: (probe: number, step: number) => void;
+  /** Called after every operator application, with the probe's tridiagonal so far. */
+  onStep?: (probe: number, step: number, t: { alpha: number[]; beta: number[] }) => void;
 }
 
 /** Quadrature nodes and weights, one list per probe. */
@@ -80,7 +80,7 @@ export async function slq(op: Operator, n: number, opts: SlqOptions = {}): Promi
     const proc = new LanczosProcess(op, n, { start, rng, variant });
     for (let j = 0; j < steps; j++) {
       if (!(await proc.step())) break;
-      opts.onStep?.(p, j + 1);
+      opts.onStep?.(p, j + 1, proc);
     }
     applications += proc.applications;
     const eig = tridiagonalEigen(proc.alpha, proc.beta, { vectors: true });
