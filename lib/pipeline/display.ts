@@ -8,6 +8,8 @@
  */
 
 const enc = new TextEncoder();
+/** At most this many lines in the live block (fewer on a short terminal). */
+const MAX_LIVE_LINES = 20;
 
 interface Running {
   id: string;
@@ -108,15 +110,16 @@ export class Display {
     if (!this.tty || this.#timer === undefined) return;
     if (!this.#dirty && this.#running.size === 0) return;
     this.#dirty = false;
-    const cols = (() => {
+    const size = (() => {
       try {
         // Some pseudo-terminals report no width at all.
-        const c = Deno.consoleSize().columns;
-        return c >= 20 ? c : 80;
+        const { columns, rows } = Deno.consoleSize();
+        return { cols: columns >= 20 ? columns : 80, rows: rows >= 5 ? rows : 24 };
       } catch {
-        return 80;
+        return { cols: 80, rows: 24 };
       }
     })();
+    const cols = size.cols;
     const lines: string[] = [];
     const now = performance.now();
     for (const r of this.#running.values()) {
@@ -131,6 +134,12 @@ export class Display {
       }
       const line = `  ${r.id}  ${bar}${elapsed}${r.message ? `  ${r.message}` : ""}`;
       lines.push(line.length > cols - 1 ? line.slice(0, cols - 2) + "…" : line);
+    }
+    // A cluster queue can hold hundreds of instances: the block must fit the screen to be redrawn.
+    const max = Math.max(2, Math.min(MAX_LIVE_LINES, size.rows - 2));
+    if (lines.length > max) {
+      const more = lines.length - (max - 1);
+      lines.splice(max - 1, lines.length, `  … and ${more} more`);
     }
     this.#clear();
     if (lines.length) this.write(lines.join("\n") + "\n");

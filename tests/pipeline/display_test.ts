@@ -36,6 +36,16 @@ Deno.test("display on a terminal: a live block of running instances, cleared bef
   d.close();
 });
 
+Deno.test("display on a terminal: a live block of many instances (a cluster queue) fits the screen", () => {
+  const { d, out } = capture(true);
+  for (let i = 0; i < 150; i++) d.started(`train[i=${i}]`);
+  d.print("x");
+  const block = out().slice("x\n".length).split("\n").filter((l) => l);
+  ok(block.length <= 20, `${block.length} lines`);
+  equal(block.at(-1), `  … and ${150 - block.length + 1} more`);
+  d.close();
+});
+
 Deno.test("durations and sizes", () => {
   equal(formatSeconds(0.04), "0.0 s");
   equal(formatSeconds(75), "1m15s");
