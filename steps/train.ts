@@ -75,21 +75,21 @@ export async function main(ctx: StepContext): Promise<void> {
   });
   const rows = result.metrics.length;
   await writeNpy(ctx.output("trajectory"), result.trajectory, [rows, n]);
+  // Two tables of the same rows: metrics.csv for people, with each epoch's wall-clock seconds, and
+  // history.csv without them, which is a pure function of the inputs: downstream steps read it, so
+  // a rerun (or another executor) that reproduces the numbers reruns nothing after it.
+  const columns = ["epoch", "lr", "train_loss", "train_acc", "test_loss", "test_acc"];
+  const rowsOf = (
+    m: EpochMetrics,
+  ) => [m.epoch, m.lr, m.train_loss, m.train_acc, m.test_loss, m.test_acc];
   await Deno.writeTextFile(
     ctx.output("metrics"),
     toCsv(
-      ["epoch", "lr", "train_loss", "train_acc", "test_loss", "test_acc", "seconds"],
-      result.metrics.map((m) => [
-        m.epoch,
-        m.lr,
-        m.train_loss,
-        m.train_acc,
-        m.test_loss,
-        m.test_acc,
-        Number(m.seconds.toFixed(3)),
-      ]),
+      [...columns, "seconds"],
+      result.metrics.map((m) => [...rowsOf(m), Number(m.seconds.toFixed(3))]),
     ),
   );
+  await Deno.writeTextFile(ctx.output("history"), toCsv(columns, result.metrics.map(rowsOf)));
   const best = result.metrics[result.bestEpoch];
   if (best.epoch !== result.bestEpoch) throw new StepError("internal: metrics rows out of order");
   await writeNpy(

@@ -36,7 +36,8 @@ export interface MetricsRow {
   train_acc: number;
   test_loss: number;
   test_acc: number;
-  seconds: number;
+  /** Wall-clock seconds of the epoch, in train's `metrics.csv` only (not in `history.csv`). */
+  seconds?: number;
 }
 
 /** `hessian.json` (the fields used here; others are kept as they come). */
@@ -165,7 +166,6 @@ const METRICS_COLUMNS = [
   "train_acc",
   "test_loss",
   "test_acc",
-  "seconds",
 ] as const;
 
 /** Parses the text of `metrics.csv` (rows sorted by epoch). */

@@ -128,6 +128,7 @@ async function prepare(dir: string, name: string): Promise<ContextFile> {
     outputs: {
       trajectory: join(out, "trajectory.npy"),
       metrics: join(out, "metrics.csv"),
+      history: join(out, "history.csv"),
       best: join(out, "best.json"),
       best_params: join(out, "best_params.npy"),
     },
@@ -171,14 +172,14 @@ Deno.test("training: SIGKILL mid-run, then a rerun resumes from the checkpoint t
     equal(again.code, 0, new TextDecoder().decode(again.stderr));
     ok(/resuming from the checkpoint after epoch [1-3]/.test(log), log);
 
-    for (const name of ["trajectory", "best_params", "best"] as const) {
+    for (const name of ["trajectory", "best_params", "best", "history"] as const) {
       deepStrictEqual(
         await Deno.readFile(killed.outputs[name]),
         await Deno.readFile(whole.outputs[name]),
         `${name} differs after resuming`,
       );
     }
-    // metrics.csv: identical except the wall-clock column.
+    // metrics.csv: identical except the wall-clock column (which history.csv leaves out).
     const strip = async (p: string) =>
       parseCsv(await Deno.readTextFile(p)).map(({ seconds: _, ...rest }) => rest);
     deepStrictEqual(await strip(killed.outputs.metrics), await strip(whole.outputs.metrics));
