@@ -4,6 +4,7 @@
  * @module
  */
 
+import { join } from "node:path";
 import { relPosix } from "./paths.ts";
 import { intOption, type ParsedArgs } from "./cli_args.ts";
 import { type DagFormat, instanceGraph, renderGraph, stepGraph } from "./dag.ts";
@@ -110,6 +111,13 @@ export async function cmdReproduce(a: ParsedArgs, env: CommandEnv): Promise<numb
       `${summary.interrupted ? "interrupted: " : ""}${parts.join(", ")} (profile ${profile})`,
     );
     if (summary.interrupted) return EXIT_INTERRUPTED;
+    const open = engine.pipeline.spec.open;
+    if (!summary.failed.length && open) {
+      const path = join(engine.store.out, profile, open);
+      if (await Deno.stat(path).then(() => true, () => false)) {
+        env.out(`open: ${relPosix(Deno.cwd(), path)}`);
+      }
+    }
     return summary.failed.length ? 1 : 0;
   } finally {
     display.close();

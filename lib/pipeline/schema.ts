@@ -125,4 +125,6 @@ export interface PipelineSpec {
   profiles: Map<string, ProfileSpec>;
   /** The `executor:` section, if any (absent: local). Never part of a cache key. */
   executor?: ExecutorSpec;
+  /** `open:` a published file (`<publish name>/<path>`) that reproduce prints at the end. */
+  open?: string;
 }

@@ -36,6 +36,7 @@ const TOP_KEYS = [
   "steps",
   "profiles",
   "executor",
+  "open",
 ];
 const STEP_KEYS = [
   "module",
@@ -308,6 +309,26 @@ class Validator {
     const execE = this.entry(top, "executor");
     const executor = execE ? validateExecutorSection(this, execE.value, parseDuration) : undefined;
 
+    // `open: <publish name>/<file>`: the published file a successful reproduce points at.
+    let open: string | undefined;
+    const openE = this.entry(top, "open");
+    if (openE) {
+      const o = this.string(openE.value, "'open'");
+      if (o !== undefined) {
+        const [head, ...rest] = o.split("/");
+        const names = steps.flatMap((s) => (s.publish ? [s.publish] : []));
+        if (
+          !names.includes(head) || rest.length === 0 || rest.some((x) => x === "" || x === "..")
+        ) {
+          this.error(
+            openE.value.pos,
+            `'open' must be '<publish name>/<file>' inside a published directory, got '${o}'`,
+            names.length ? `published directories: ${names.join(", ")}` : "no step has 'publish:'",
+          );
+        } else open = o;
+      }
+    }
+
     return {
       file,
       displayFile: this.file,
@@ -320,6 +341,7 @@ class Validator {
       steps,
       profiles,
       ...(executor ? { executor } : {}),
+      ...(open ? { open } : {}),
     };
   }
 

@@ -199,6 +199,8 @@ Deno.test("gathered inputs, directory outputs and publish", async () => {
     ok(st.isFile && !st.isSymlink);
     equal(st.nlink, 1);
     match(r.stdout, /published total -> artifacts\/out\/default\/summary\//);
+    // `open:` names the published file a successful run ends by pointing at.
+    match(r.stdout, /\nopen: artifacts\/out\/default\/summary\/total\.json\n$/);
     // A step whose only output is a directory publishes the directory's content.
     equal(await Deno.readTextFile(join(dir, "artifacts/out/default/parts/sub/count.txt")), "4\n");
     // Refreshed after a change; a hand-edited copy is restored.

@@ -308,3 +308,13 @@ Deno.test("memory and time parsing", () => {
 Deno.test("PipelineError is what loading throws", () => {
   throws(() => load("version: 1\n"), PipelineError);
 });
+
+Deno.test("open must name a file inside a published directory", () => {
+  match(
+    errors(GOOD.replace("version: 1", "version: 1\nopen: report/index.html"))[0],
+    /^pipeline\.yaml:2:7: 'open' must be '<publish name>\/<file>' inside a published directory, got 'report\/index\.html' \(published directories: tables\)$/,
+  );
+  match(errors(GOOD.replace("version: 1", "version: 1\nopen: tables"))[0], /'open' must be/);
+  match(errors(GOOD.replace("version: 1", "version: 1\nopen: tables/../x"))[0], /'open' must be/);
+  equal(load(GOOD.replace("version: 1", "version: 1\nopen: tables/t.md")).spec.open, "tables/t.md");
+});
