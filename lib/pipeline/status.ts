@@ -50,7 +50,7 @@ export async function computeStatus(
         ...(last ? [] : ["never run"]),
         ...(forced.has(inst.id) ? ["forced"] : []),
         ...changes.map((c) => c.text),
-        `upstream will rerun (${stale.map((u) => u.id).join(", ")})`,
+        `upstream will rerun (${upstreamList(stale.map((u) => u.id))})`,
       ];
       st = { inst, upToDate: false, parts, last, changes, reasons };
     } else {
@@ -93,4 +93,15 @@ export async function computeStatus(
     byId.set(inst.id, st);
   }
   return out;
+}
+
+/** A few instance ids by name; many as counts per step (`60 x train, 12 x landscape`). */
+function upstreamList(ids: string[]): string {
+  if (ids.length <= 4) return ids.join(", ");
+  const counts = new Map<string, number>();
+  for (const id of ids) {
+    const step = id.replace(/\[.*$/, "");
+    counts.set(step, (counts.get(step) ?? 0) + 1);
+  }
+  return [...counts].map(([step, n]) => (n === 1 ? step : `${n} x ${step}`)).join(", ");
 }
