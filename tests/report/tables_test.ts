@@ -94,9 +94,9 @@ Deno.test("table 1: first seed's test loss and accuracy beside the paper's cell"
   assertEquals(r4.seed, 1001);
   assertEquals(r4.test_loss, 0.07);
   assertEquals(r4.paper_test_acc, 0.9798);
-  assertEquals(r4.paper_test_loss, 0.06607);
+  assertEquals(r4.paper_test_loss, 0.066075);
   assertAlmostEquals(r4.diff_test_acc as number, 0.0002, 1e-12);
-  assertAlmostEquals(r4.diff_test_loss as number, 0.00393, 1e-12);
+  assertAlmostEquals(r4.diff_test_loss as number, 0.003925, 1e-12);
   const r9 = row(t, { P: 9, d: 50 });
   assertEquals(r9.paper_test_acc, 0.9823);
   // The display grid: P rows x d columns, our value first, then the paper's and the difference.
