@@ -18,26 +18,10 @@
  */
 
 import { crossEntropyHessianProduct } from "../qnn/loss.ts";
+import type { Simulator } from "../qnn/simulator.ts";
 
 /** What the operators need from a simulator (float64). */
-export interface DifferentiableModel {
-  forward(params: Float64Array, images: Float32Array | Float64Array): Promise<Float64Array>;
-  lossGrad(
-    params: Float64Array,
-    images: Float32Array | Float64Array,
-    labels: Uint8Array,
-  ): Promise<{ loss: number; grad: Float64Array; logits: Float64Array }>;
-  vjp(
-    params: Float64Array,
-    images: Float32Array | Float64Array,
-    cotangent: Float64Array,
-  ): Promise<Float64Array>;
-  jvp(
-    params: Float64Array,
-    images: Float32Array | Float64Array,
-    v: Float64Array,
-  ): Promise<Float64Array>;
-}
+export type DifferentiableModel = Pick<Simulator, "forward" | "lossGrad" | "vjp" | "jvp">;
 
 /** A symmetric linear operator on R^n (one application may take seconds). */
 export type Operator = (v: Float64Array) => Promise<Float64Array>;
