@@ -40,6 +40,19 @@ interface Row {
 }
 
 const args = new Set(Deno.args);
+const USAGE = "usage: deno task bench [--json] [--quick]\n" +
+  "  --json   one JSON object per line instead of the table\n" +
+  "  --quick  one timed run per row instead of the best of 5";
+if (args.has("--help") || args.has("-h")) {
+  console.log(USAGE);
+  Deno.exit(0);
+}
+for (const a of args) {
+  if (!["--json", "--quick"].includes(a)) {
+    console.error(`bench: unknown option '${a}'\n${USAGE}`);
+    Deno.exit(2);
+  }
+}
 const json = args.has("--json");
 const reps = args.has("--quick") ? 1 : 5;
 // The best of several runs: other processes on a small machine only ever make a run slower.
