@@ -1,0 +1,99 @@
+/**
+ * End to end, as a user runs it: the study's own pipeline (smoke profile) on
+ * a copy of the project. The first run computes everything and points at the
+ * report; a second run computes nothing; an edit to one parameter reruns
+ * exactly the steps that use it and what depends on them; the real report
+ * renders in headless Chromium with its figures visible.
+ */
+import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
+import { join } from "node:path";
+import { cli, ran, ROOT } from "../pipeline/helpers.ts";
+import { decodePng, pixelStats } from "../charts/png_decode.ts";
+import { hasChromium, INSTALL, screenshot, warmPixels } from "./_chromium.ts";
+
+/** What the study needs to run: its pipeline, steps, libraries, kernels and dependency pins. */
+const PROJECT_FILES = ["deno.json", "deno.lock", "pipeline.yaml", "steps", "lib", "kernels"];
+
+async function copyProject(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "e2e-smoke-" });
+  for (const f of PROJECT_FILES) {
+    const r = await new Deno.Command("cp", { args: ["-rL", join(ROOT, f), dir] }).output();
+    if (r.code !== 0) throw new Error(`cp ${f}: ${new TextDecoder().decode(r.stderr)}`);
+  }
+  return dir;
+}
+
+const SMOKE_INSTANCES = [
+  "charts",
+  "fetch_mnist",
+  "hessian[P=4,d=1,seed=1001]",
+  "hessian[P=9,d=1,seed=1001]",
+  "landscape[P=4,d=1,seed=1001]",
+  "landscape[P=9,d=1,seed=1001]",
+  "preprocess",
+  "report",
+  "tables",
+  "train[P=4,d=1,seed=1001]",
+  "train[P=9,d=1,seed=1001]",
+];
+
+Deno.test("e2e: the smoke study runs, reruns nothing, reruns only what an edit touches, and its report renders", async () => {
+  const dir = await copyProject();
+  try {
+    const first = await cli(dir, ["reproduce", "--profile", "smoke"]);
+    equal(first.code, 0, first.stdout + first.stderr);
+    deepStrictEqual(ran(first.stdout), SMOKE_INSTANCES);
+    match(first.stdout, /\nopen: artifacts\/out\/smoke\/report\/index\.html\n$/);
+    const html = await Deno.readTextFile(join(dir, "artifacts/out/smoke/report/index.html"));
+    for (const needle of ["Table 1", "Table 3", "Table 6", "<svg", "smoke"]) {
+      ok(html.includes(needle), `the report lacks ${JSON.stringify(needle)}`);
+    }
+    for (const f of ["fig1_loss", "fig3_landscape", "fig4_density", "lambda_max"]) {
+      for (const ext of ["vl.json", "svg", "png"]) {
+        const st = await Deno.stat(join(dir, `artifacts/out/smoke/figures/${f}.${ext}`));
+        ok(st.size > 100, `${f}.${ext} is nearly empty`);
+      }
+    }
+
+    const second = await cli(dir, ["reproduce", "--profile", "smoke"]);
+    equal(second.code, 0, second.stderr);
+    deepStrictEqual(ran(second.stdout), []);
+    match(second.stdout, /ran 0, cached 11, failed 0 \(profile smoke\)/);
+
+    // The smoke profile's landscape grid: only the landscapes and what reads them rerun.
+    const yaml = await Deno.readTextFile(join(dir, "pipeline.yaml"));
+    const edited = yaml.replace(/(smoke:[\s\S]*?landscape_grid: )4/, "$15");
+    ok(edited !== yaml, "the smoke profile sets landscape_grid: 4");
+    await Deno.writeTextFile(join(dir, "pipeline.yaml"), edited);
+    const status = await cli(dir, ["status", "--profile", "smoke"]);
+    match(
+      status.stdout,
+      /landscape\[P=4,d=1,seed=1001\]\s+would run\s+params changed \(landscape_grid: 4 → 5\)/,
+    );
+    const third = await cli(dir, ["reproduce", "--profile", "smoke"]);
+    equal(third.code, 0, third.stderr);
+    deepStrictEqual(ran(third.stdout), [
+      "charts",
+      "landscape[P=4,d=1,seed=1001]",
+      "landscape[P=9,d=1,seed=1001]",
+      "report",
+      "tables",
+    ]);
+
+    if (!hasChromium) {
+      console.error(`e2e: report screenshot skipped: Chromium is not installed (${INSTALL})`);
+      return;
+    }
+    const png = join(dir, "report.png");
+    await screenshot(
+      new URL(`file://${join(dir, "artifacts/out/smoke/report/index.html")}`).href,
+      png,
+    );
+    const img = await decodePng(await Deno.readFile(png));
+    const st = pixelStats(img);
+    ok(st.nonWhite / st.total > 0.03, `non-white share ${(st.nonWhite / st.total).toFixed(4)}`);
+    ok(warmPixels(img) > 500, "no figure pixels on the real report");
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+});
