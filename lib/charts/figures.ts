@@ -14,6 +14,7 @@ import { fig3Landscape } from "./fig3_landscape.ts";
 import { fig4Density } from "./fig4_density.ts";
 import { lambdaMaxFigure } from "./lambda_max.ts";
 import { hessianSplitFigure } from "./hessian_split.ts";
+import { fig5Circuit } from "./fig5_circuit.ts";
 import { prettyJson } from "./json.ts";
 import { svgToPng } from "./png.ts";
 import { renderSvg } from "./render.ts";
@@ -21,6 +22,7 @@ import { renderSvg } from "./render.ts";
 /** Every figure of the report, in report order (a spec of null when not drawable). */
 export function buildFigures(study: Study): Figure[] {
   return [
+    fig5Circuit(),
     fig1Loss(study),
     fig3Landscape(study),
     fig4Density(study),

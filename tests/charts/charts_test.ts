@@ -52,6 +52,7 @@ const rendered = (async () => {
 Deno.test("charts: every figure's spec compiles with vega-lite and renders to SVG", async () => {
   const { figs, svgs } = await rendered;
   assertEquals(figs.map((f) => f.name), [
+    "fig5_circuit",
     "fig1_loss",
     "fig3_landscape",
     "fig4_density",

@@ -15,7 +15,14 @@ const TABLE_IDS = [
   "hessian_split",
   "lambda_ratios",
 ];
-const FIGURES = ["fig1_loss", "fig3_landscape", "fig4_density", "lambda_max", "hessian_split"];
+const FIGURES = [
+  "fig5_circuit",
+  "fig1_loss",
+  "fig3_landscape",
+  "fig4_density",
+  "lambda_max",
+  "hessian_split",
+];
 
 async function checkOutputs(out: { tables: string; figures: string; html: string }) {
   for (const id of TABLE_IDS) {
@@ -23,6 +30,8 @@ async function checkOutputs(out: { tables: string; figures: string; html: string
     assert((await Deno.readTextFile(`${out.tables}/${id}.md`)).startsWith("## "), `${id}.md`);
   }
   assertStringIncludes(await Deno.readTextFile(`${out.tables}/README.md`), "# Tables");
+  const manifest = JSON.parse(await Deno.readTextFile(`${out.figures}/manifest.json`));
+  assertEquals(manifest.figures.map((f: { name: string }) => f.name), FIGURES);
   for (const name of FIGURES) {
     JSON.parse(await Deno.readTextFile(`${out.figures}/${name}.vl.json`));
     assert((await Deno.readTextFile(`${out.figures}/${name}.svg`)).startsWith("<svg"), name);
