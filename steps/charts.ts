@@ -1,10 +1,12 @@
 /**
  * Step `charts`: gathers `metrics` (metrics.csv), `hessian` (hessian.json),
  * `density` (density.csv) and `landscape` (landscape.json) of every run,
- * plus `best` (best.json) when given, and writes the figures to the
- * directory output `figures/`: per figure `<name>.vl.json`, `<name>.svg`,
- * `<name>.png`, and `manifest.json` (formats in docs/report.md). A figure
- * whose inputs are absent is listed in the manifest as not drawn.
+ * plus `best` (best.json) when given, and `images` (the preprocessed
+ * training images, train_x.npy: Figure 2 cuts the first one into patches),
+ * and writes the figures to the directory output `figures/`: per figure
+ * `<name>.vl.json`, `<name>.svg`, `<name>.png`, and `manifest.json`
+ * (formats in docs/report.md). A figure whose inputs are absent is listed in
+ * the manifest as not drawn.
  *
  * Reads, besides its inputs, the resvg WebAssembly module and the DejaVu
  * fonts from their npm packages (read access to those package directories).
@@ -15,7 +17,8 @@
 import { runStep, type StepContext, StepError } from "../lib/step/context.ts";
 import { loadStudy } from "../lib/report/collect.ts";
 import { buildFigures, writeFigures } from "../lib/charts/figures.ts";
-import { optionalGathered, outputDir, seedsParam } from "../lib/report/step_io.ts";
+import { readFirstImage } from "../lib/charts/fig2_patches.ts";
+import { optionalGathered, optionalPath, outputDir, seedsParam } from "../lib/report/step_io.ts";
 import { FONT_PACKAGE } from "../lib/charts/deps.ts";
 
 /** Runs the step. */
@@ -27,11 +30,13 @@ export async function main(ctx: StepContext): Promise<void> {
     density: optionalGathered(ctx, "density"),
     landscape: optionalGathered(ctx, "landscape"),
   };
-  if (Object.values(inputs).every((l) => !l || l.length === 0)) {
+  const images = optionalPath(ctx, "images");
+  if (Object.values(inputs).every((l) => !l || l.length === 0) && images === undefined) {
     throw new StepError(`${ctx.id}: no inputs: nothing to draw`);
   }
   const study = await loadStudy(inputs, { seeds: seedsParam(ctx), required: [] });
-  const figures = buildFigures(study);
+  const image = images === undefined ? undefined : await readFirstImage(images);
+  const figures = buildFigures(study, { image });
   const dir = await outputDir(ctx, "figures");
   const manifest = await writeFigures(dir, figures, (name, i) => {
     ctx.progress(i / figures.length, `rendering ${name}`);

@@ -10,6 +10,7 @@
 import type { Study } from "../report/collect.ts";
 import type { Figure } from "./figure.ts";
 import { fig1Loss } from "./fig1_loss.ts";
+import { type ExampleImage, fig2Patches } from "./fig2_patches.ts";
 import { fig3Landscape } from "./fig3_landscape.ts";
 import { fig4Density } from "./fig4_density.ts";
 import { lambdaMaxFigure } from "./lambda_max.ts";
@@ -19,9 +20,19 @@ import { prettyJson } from "./json.ts";
 import { svgToPng } from "./png.ts";
 import { renderSvg } from "./render.ts";
 
+/** What the figures need besides the study. */
+export interface FigureExtras {
+  /**
+   * The example digit of Figure 2 (the first training image): undefined when the step has no
+   * `images` input, null when that input holds no image.
+   */
+  image?: ExampleImage | null;
+}
+
 /** Every figure of the report, in report order (a spec of null when not drawable). */
-export function buildFigures(study: Study): Figure[] {
+export function buildFigures(study: Study, extras: FigureExtras = {}): Figure[] {
   return [
+    fig2Patches(extras.image, study.Ps),
     fig5Circuit(),
     fig1Loss(study),
     fig3Landscape(study),

@@ -22,6 +22,19 @@ export function optionalGathered(ctx: StepContext, name: string): GatheredInput[
   return v;
 }
 
+/** A single-path input, or undefined when the step was not given it (an optional input). */
+export function optionalPath(ctx: StepContext, name: string): string | undefined {
+  const v = ctx.inputs[name];
+  if (v === undefined || typeof v === "string") return v;
+  if (v.length === 0) return undefined;
+  if (v.length > 1) {
+    throw new StepError(
+      `${ctx.id}: input '${name}' gathers ${v.length} instances; it takes one file`,
+    );
+  }
+  return v[0].path;
+}
+
 /** The path of a directory output, declared as `name/` or `name`; created if absent. */
 export async function outputDir(ctx: StepContext, name: string): Promise<string> {
   const path = ctx.outputs[`${name}/`] ?? ctx.outputs[name];

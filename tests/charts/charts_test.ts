@@ -4,7 +4,7 @@ import {
   assertEquals,
   assertStringIncludes,
 } from "../report/_assert.ts";
-import { writeFixtures } from "../report/fixtures.ts";
+import { syntheticImages, writeFixtures } from "../report/fixtures.ts";
 import { loadStudy, type Study } from "../../lib/report/collect.ts";
 import { buildFigures, writeFigures } from "../../lib/charts/figures.ts";
 import type { Figure } from "../../lib/charts/figure.ts";
@@ -40,10 +40,13 @@ function figure(figs: Figure[], name: string): Figure {
   return f;
 }
 
+/** Figure 2's example digit. */
+const image = { n: 14, pixels: syntheticImages(1) };
+
 // One shared render of every figure: rendering is the slow part, the checks are cheap.
 const rendered = (async () => {
   const s = await study();
-  const figs = buildFigures(s);
+  const figs = buildFigures(s, { image });
   const svgs = new Map<string, string>();
   for (const f of figs) if (f.spec) svgs.set(f.name, await renderSvg(f.spec));
   return { s, figs, svgs };
@@ -52,6 +55,7 @@ const rendered = (async () => {
 Deno.test("charts: every figure's spec compiles with vega-lite and renders to SVG", async () => {
   const { figs, svgs } = await rendered;
   assertEquals(figs.map((f) => f.name), [
+    "fig2_patches",
     "fig5_circuit",
     "fig1_loss",
     "fig3_landscape",

@@ -48,7 +48,16 @@ Deno.test("e2e: the smoke study runs, reruns nothing, reruns only what an edit t
     for (const needle of ["Table 1", "Table 3", "Table 6", "<svg", "smoke"]) {
       ok(html.includes(needle), `the report lacks ${JSON.stringify(needle)}`);
     }
-    for (const f of ["fig5_circuit", "fig1_loss", "fig3_landscape", "fig4_density", "lambda_max"]) {
+    for (
+      const f of [
+        "fig2_patches",
+        "fig5_circuit",
+        "fig1_loss",
+        "fig3_landscape",
+        "fig4_density",
+        "lambda_max",
+      ]
+    ) {
       for (const ext of ["vl.json", "svg", "png"]) {
         const st = await Deno.stat(join(dir, `artifacts/out/smoke/figures/${f}.${ext}`));
         ok(st.size > 100, `${f}.${ext} is nearly empty`);

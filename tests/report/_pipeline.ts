@@ -43,7 +43,8 @@ export const UPSTREAM: UpstreamRecord[] = [
   },
 ];
 
-function contexts(dir: string, inputs: Awaited<ReturnType<typeof writeFixtures>>["inputs"]) {
+function contexts(dir: string, fixtures: Awaited<ReturnType<typeof writeFixtures>>) {
+  const inputs = fixtures.inputs;
   const base = (step: string) => ({
     protocol: 1 as const,
     id: step,
@@ -73,7 +74,7 @@ function contexts(dir: string, inputs: Awaited<ReturnType<typeof writeFixtures>>
     charts: {
       ...base("charts"),
       params: { seeds: [1001, 1002] },
-      inputs: { ...inputs },
+      inputs: { ...inputs, ...(fixtures.images ? { images: fixtures.images } : {}) },
       outputs: { "figures/": out.figures },
     },
     report: {
@@ -98,7 +99,7 @@ export async function runInProcess(
   opts: FixtureOptions = {},
 ): Promise<PipelineOutputs> {
   const f = await writeFixtures(`${dir}/in`, { seeds: [1001, 1002], ...opts });
-  const { files, out } = contexts(dir, f.inputs);
+  const { files, out } = contexts(dir, f);
   const quiet = (file: ContextFile) => ({
     ...makeContext(file),
     log: () => {},
@@ -116,7 +117,7 @@ export async function runAsProcesses(
   opts: FixtureOptions = {},
 ): Promise<PipelineOutputs> {
   const f = await writeFixtures(`${dir}/in`, { seeds: [1001, 1002], ...opts });
-  const { files, out } = contexts(dir, f.inputs);
+  const { files, out } = contexts(dir, f);
   const npmDirs = (() => {
     const r = rendererFiles();
     const parent = (p: string) => p.slice(0, p.lastIndexOf("/"));

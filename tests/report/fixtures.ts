@@ -1,8 +1,9 @@
 /**
  * Synthetic upstream artifacts in the exact formats of docs/artifacts.md
  * (`best.json`, `metrics.csv`, `hessian.json`, `density.csv`,
- * `landscape.json`), written to a directory and returned as the gathered
- * lists a fan-in step receives. Values are smooth closed forms of (P, d,
+ * `landscape.json`, and preprocess's `train_x.npy`), written to a directory
+ * and returned as the gathered lists a fan-in step receives (`train_x.npy`:
+ * a single path). Values are smooth closed forms of (P, d,
  * seed), overridable per run so tests can hand-compute expectations.
  *
  * @module
@@ -11,6 +12,7 @@
 import type { GatheredInput } from "../../lib/step/context.ts";
 import type { Best, Hessian, Landscape } from "../../lib/report/artifacts.ts";
 import type { StudyInputs } from "../../lib/report/collect.ts";
+import { writeNpy } from "../../lib/io/npy.ts";
 
 /** Options of `writeFixtures`. */
 export interface FixtureOptions {
@@ -22,7 +24,13 @@ export interface FixtureOptions {
   grid?: number;
   nTrain?: number;
   /** Which artifact kinds to write (default: all). */
-  kinds?: { metrics?: boolean; hessian?: boolean; density?: boolean; landscape?: boolean };
+  kinds?: {
+    metrics?: boolean;
+    hessian?: boolean;
+    density?: boolean;
+    landscape?: boolean;
+    images?: boolean;
+  };
   /** Overrides of best.json fields. */
   best?: (P: number, d: number, seed: number) => Partial<Best>;
   /** Overrides of hessian.json fields (top level; `gauss_newton`/`curvature` objects replace). */
@@ -35,6 +43,31 @@ export interface FixtureOptions {
 export interface Fixtures {
   dir: string;
   inputs: Required<StudyInputs>;
+  /** preprocess's `train_x.npy` (`syntheticImages`), or undefined when not written. */
+  images?: string;
+}
+
+/** Angles of a preprocessed image: at most 2pi/8. */
+const X_MAX = Math.PI / 4;
+
+/**
+ * Preprocessed images, `[count, 14, 14]` float32: the first a ring (a "0"),
+ * the others a vertical bar shifted per image, so a test can tell the first from the rest.
+ */
+export function syntheticImages(count = 3, n = 14): Float32Array {
+  const out = new Float32Array(count * n * n);
+  const mid = (n - 1) / 2;
+  for (let b = 0; b < count; b++) {
+    for (let r = 0; r < n; r++) {
+      for (let c = 0; c < n; c++) {
+        const v = b === 0
+          ? Math.max(0, 1 - Math.abs(Math.hypot((r - mid) / 1.25, c - mid) - 3.8) / 1.4)
+          : (Math.abs(c - 3 - b) <= 1 && r >= 2 && r < n - 2 ? 1 : 0);
+        out[b * n * n + r * n + c] = Math.fround(X_MAX * v);
+      }
+    }
+  }
+  return out;
 }
 
 function idOf(step: string, P: number, d: number, seed: number): string {
@@ -146,7 +179,14 @@ export async function writeFixtures(dir: string, opts: FixtureOptions = {}): Pro
   const seeds = opts.seeds ?? [1001];
   const epochs = opts.epochs ?? 8;
   const n = opts.grid ?? 9;
-  const kinds = { metrics: true, hessian: true, density: true, landscape: true, ...opts.kinds };
+  const kinds = {
+    metrics: true,
+    hessian: true,
+    density: true,
+    landscape: true,
+    images: true,
+    ...opts.kinds,
+  };
   const inputs: Required<StudyInputs> = {
     best: [],
     metrics: [],
@@ -244,5 +284,11 @@ export async function writeFixtures(dir: string, opts: FixtureOptions = {}): Pro
       }
     }
   }
-  return { dir, inputs };
+  let images: string | undefined;
+  if (kinds.images) {
+    await Deno.mkdir(`${dir}/preprocess`, { recursive: true });
+    images = `${dir}/preprocess/train_x.npy`;
+    await writeNpy(images, syntheticImages(3), [3, 14, 14]);
+  }
+  return { dir, inputs, images };
 }

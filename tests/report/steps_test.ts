@@ -16,6 +16,7 @@ const TABLE_IDS = [
   "lambda_ratios",
 ];
 const FIGURES = [
+  "fig2_patches",
   "fig5_circuit",
   "fig1_loss",
   "fig3_landscape",
