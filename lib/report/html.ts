@@ -247,6 +247,13 @@ ${
 /** The report's sections after the profile: the paper's story, each figure beside its tables. */
 export const SECTIONS: readonly { id: string; title: string; intro: string; items: string[] }[] = [
   {
+    id: "model",
+    title: "The model",
+    intro: "How an image becomes P overlapping patches, and the circuit of the QNN that reads " +
+      "each patch.",
+    items: ["fig:fig2_patches", "fig:fig5_circuit"],
+  },
+  {
     id: "training",
     title: "Training and generalisation",
     intro: "Loss curves, the reported model's test performance, and model sizes.",

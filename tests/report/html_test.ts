@@ -123,6 +123,34 @@ Deno.test("report html: every table and figure, the profile, parameters and prov
   assertStringIncludes(html, "All 3 upstream instances");
 });
 
+Deno.test("report html: Figures 2 and 5 open the page in a section on the model, before training", () => {
+  const fig = (name: string, title: string) => ({ name, title, caption: "c", notes: [], svg: SVG });
+  const html = reportHtml(input({
+    figures: [
+      fig("fig2_patches", "Figure 2: patches"),
+      fig("fig5_circuit", "Figure 5: circuit"),
+      fig("fig1_loss", "Figure 1: loss"),
+    ],
+  }));
+  const at = (s: string) => {
+    const i = html.indexOf(s);
+    assert(i >= 0, s);
+    return i;
+  };
+  assertStringIncludes(html, "<h2>2. The model</h2>");
+  assertStringIncludes(html, "<h2>3. Training and generalisation</h2>");
+  const model = at('<section id="model">');
+  const training = at('<section id="training">');
+  assert(model < at('id="fig-fig2_patches"') && at('id="fig-fig2_patches"') < training);
+  assert(at('id="fig-fig2_patches"') < at('id="fig-fig5_circuit"'));
+  assert(at('id="fig-fig5_circuit"') < training);
+  assert(training < at('id="fig-fig1_loss"'));
+  // The sections place every figure: none lands in "Other results" (the unplaced table does).
+  assert(!html.slice(at('<section id="other">')).includes('class="figure"'), "figures placed");
+  // The contents list the section and both figures.
+  assertStringIncludes(html, '<a href="#model">The model</a>');
+});
+
 Deno.test("report html: self-contained (no external resources)", () => {
   const html = reportHtml(input());
   for (
