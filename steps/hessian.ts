@@ -65,7 +65,7 @@ export async function main(ctx: StepContext): Promise<void> {
   const sim = await createSimulator(spec, { precision: "f64", workers: ctx.cores });
   try {
     const ops = await hessianOperators(sim, params, images, labels, { epsilon });
-    const phases = ["power", "lanczos", "gauss_newton", "curvature", "slq", "exact"];
+    const phases = ["power", "gauss_newton", "curvature", "slq", "exact"];
     let lastPhase = "";
     const result = await analyseHessian(ops, opts, (phase, f) => {
       if (phase !== lastPhase && lastPhase !== "") ctx.log(`${lastPhase} done (${elapsed(t0)})`);
