@@ -9,8 +9,6 @@
  * @module
  */
 
-import { gatherImages, gatherLabels } from "../lib/data/gather.ts";
-import { stratifiedSubset } from "../lib/data/stratify.ts";
 import { analyseHessian, densityRows } from "../lib/hessian/analysis.ts";
 import { hessianOperators, hvpRelativeError } from "../lib/hessian/operators.ts";
 import { readNpy } from "../lib/io/npy.ts";
@@ -18,6 +16,7 @@ import { createSimulator, modelParamCount } from "../lib/qnn/mod.ts";
 import { runStep, type StepContext, StepError } from "../lib/step/context.ts";
 import { toCsv } from "../lib/util/csv.ts";
 import { Prng } from "../lib/util/prng.ts";
+import { readTrainingSet } from "./inputs.ts";
 import { readAggregate, readInt, readNumber, readOptionalInt } from "./params.ts";
 
 /** Runs the step. */
@@ -48,14 +47,7 @@ export async function main(ctx: StepContext): Promise<void> {
       `${ctx.id}: best_params has ${params.length} numbers, P=${P}, d=${d} needs ${n}`,
     );
   }
-  let images = (await readNpy(ctx.input("train_x"), "f4")).data;
-  let labels = (await readNpy(ctx.input("train_y"), "u1")).data;
-  if (samples !== null && samples < labels.length) {
-    // A documented, seeded stratified subset when the profile asks for one.
-    const pick = stratifiedSubset(labels, samples, Prng.from(seed, "hessian-subset"));
-    images = gatherImages(images, pick);
-    labels = gatherLabels(labels, pick);
-  }
+  const { images, labels } = await readTrainingSet(ctx, samples, seed, "hessian-subset");
   ctx.log(
     `P=${P} d=${d} seed=${seed}: Hessian of ${n} parameters at epoch ${best.epoch}, ` +
       `${labels.length} training images, float64`,

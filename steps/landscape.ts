@@ -8,13 +8,11 @@
  * @module
  */
 
-import { gatherImages, gatherLabels } from "../lib/data/gather.ts";
-import { stratifiedSubset } from "../lib/data/stratify.ts";
 import { readNpy } from "../lib/io/npy.ts";
 import { gridAxis, landscapePlane, pointAt } from "../lib/landscape/landscape.ts";
 import { createSimulator, evaluate, modelParamCount, qnnParamCount } from "../lib/qnn/mod.ts";
 import { runStep, type StepContext, StepError } from "../lib/step/context.ts";
-import { Prng } from "../lib/util/prng.ts";
+import { readTrainingSet } from "./inputs.ts";
 import { readAggregate, readInt, readNumber, readOptionalInt } from "./params.ts";
 
 /** Runs the step. */
@@ -36,13 +34,7 @@ export async function main(ctx: StepContext): Promise<void> {
   }
   const best = JSON.parse(await Deno.readTextFile(ctx.input("best")));
   const minRow = best.epoch;
-  let images = (await readNpy(ctx.input("train_x"), "f4")).data;
-  let labels = (await readNpy(ctx.input("train_y"), "u1")).data;
-  if (samples !== null && samples < labels.length) {
-    const pick = stratifiedSubset(labels, samples, Prng.from(seed, "landscape-subset"));
-    images = gatherImages(images, pick);
-    labels = gatherLabels(labels, pick);
-  }
+  const { images, labels } = await readTrainingSet(ctx, samples, seed, "landscape-subset");
 
   const plane = landscapePlane(traj.data, rows, n, P * qnnParamCount(d), minRow);
   const xs = gridAxis(plane.trajectory.map((p) => p[0]), size, margin);
