@@ -15,7 +15,8 @@ import { lanczos, ritz } from "../linalg/lanczos.ts";
 import { powerIteration } from "../linalg/power_iteration.ts";
 import { slq } from "../linalg/slq.ts";
 import { Prng } from "../util/prng.ts";
-import type { HessianOperators, Operator } from "./operators.ts";
+import type { Operator } from "../linalg/operator.ts";
+import type { HessianOperators } from "./operators.ts";
 
 /** Sizes of each analysis. */
 export interface HessianAnalysisOptions {
