@@ -9,6 +9,7 @@
  * @module
  */
 
+import { parseCsv } from "../util/csv.ts";
 import { StepError } from "../step/context.ts";
 
 /** `best.json`: the minimum-training-loss epoch of one training run. */
@@ -111,27 +112,30 @@ export function parseNumericCsv(
   required: readonly string[],
   path: string,
 ): Record<string, number>[] {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "");
-  if (lines.length === 0) fail(path, "empty CSV (no header row)");
-  const header = lines[0].split(",").map((h) => h.trim().replace(/^"(.*)"$/, "$1"));
+  if (text.trim() === "") fail(path, "empty CSV (no header row)");
+  let records: Record<string, string>[];
+  try {
+    records = parseCsv(text.trimEnd() + "\n", path);
+  } catch (e) {
+    return fail(path, (e as Error).message.replace(`${path}: `, ""));
+  }
+  const header = text.slice(0, text.search(/\r?\n|$/)).split(",").map((h) =>
+    h.trim().replace(/^"(.*)"$/, "$1")
+  );
   for (const r of required) {
     if (!header.includes(r)) fail(path, `missing column '${r}' (header: ${header.join(",")})`);
   }
-  return lines.slice(1).map((line, i) => {
-    const cells = line.split(",");
-    if (cells.length !== header.length) {
-      fail(path, `line ${i + 2} has ${cells.length} cells, the header has ${header.length}`);
-    }
-    const rec: Record<string, number> = {};
-    header.forEach((h, j) => {
-      const s = cells[j].trim();
+  return records.map((rec, i) => {
+    const out: Record<string, number> = {};
+    for (const [h, cell] of Object.entries(rec)) {
+      const s = cell.trim();
       const v = s === "" ? NaN : Number(s);
       if (Number.isNaN(v) && required.includes(h) && !/^nan$/i.test(s)) {
         fail(path, `line ${i + 2}, column '${h}': not a number: ${JSON.stringify(s)}`);
       }
-      rec[h] = v;
-    });
-    return rec;
+      out[h] = v;
+    }
+    return out;
   });
 }
 
