@@ -7,21 +7,9 @@
  */
 import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
-import { cli, ran, ROOT } from "../pipeline/helpers.ts";
+import { cli, copyStudy, ran } from "../pipeline/helpers.ts";
 import { decodePng, pixelStats } from "../charts/png_decode.ts";
 import { hasChromium, INSTALL, screenshot, warmPixels } from "./_chromium.ts";
-
-/** What the study needs to run: its pipeline, steps, libraries, kernels and dependency pins. */
-const PROJECT_FILES = ["deno.json", "deno.lock", "pipeline.yaml", "steps", "lib", "kernels"];
-
-async function copyProject(): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "e2e-smoke-" });
-  for (const f of PROJECT_FILES) {
-    const r = await new Deno.Command("cp", { args: ["-rL", join(ROOT, f), dir] }).output();
-    if (r.code !== 0) throw new Error(`cp ${f}: ${new TextDecoder().decode(r.stderr)}`);
-  }
-  return dir;
-}
 
 const SMOKE_INSTANCES = [
   "charts",
@@ -38,7 +26,7 @@ const SMOKE_INSTANCES = [
 ];
 
 Deno.test("e2e: the smoke study runs, reruns nothing, reruns only what an edit touches, and its report renders", async () => {
-  const dir = await copyProject();
+  const dir = await copyStudy("e2e-smoke-");
   try {
     const first = await cli(dir, ["reproduce", "--profile", "smoke"]);
     equal(first.code, 0, first.stdout + first.stderr);

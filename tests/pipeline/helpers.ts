@@ -35,6 +35,19 @@ export async function makeProject(name = "mini"): Promise<string> {
   return dir;
 }
 
+/** What the study needs to run: its pipeline, steps, libraries, kernels and dependency pins. */
+const STUDY_FILES = ["deno.json", "deno.lock", "pipeline.yaml", "steps", "lib", "kernels"];
+
+/** A temporary copy of the study itself (not the fixture), to run its real pipeline. */
+export async function copyStudy(prefix = "study-"): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix });
+  for (const f of STUDY_FILES) {
+    const r = await new Deno.Command("cp", { args: ["-rL", join(ROOT, f), dir] }).output();
+    if (r.code !== 0) throw new Error(`cp ${f}: ${new TextDecoder().decode(r.stderr)}`);
+  }
+  return dir;
+}
+
 /** Removes a test project. */
 export async function removeProject(dir: string): Promise<void> {
   await Deno.remove(dir, { recursive: true }).catch(() => {});

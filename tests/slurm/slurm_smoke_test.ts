@@ -9,23 +9,11 @@
  */
 import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
-import { cli, ROOT } from "../pipeline/helpers.ts";
+import { cli, copyStudy } from "../pipeline/helpers.ts";
 import type { RunRecord } from "../../lib/pipeline/record.ts";
 import { slurmAvailability, slurmTestName, startCluster } from "./cluster.ts";
 
 const avail = await slurmAvailability();
-
-/** What the study needs to run: its pipeline, steps, libraries, kernels and dependency pins. */
-const PROJECT_FILES = ["deno.json", "deno.lock", "pipeline.yaml", "steps", "lib", "kernels"];
-
-async function copyProject(): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "pipeline-smoke-" });
-  for (const f of PROJECT_FILES) {
-    const r = await new Deno.Command("cp", { args: ["-rL", join(ROOT, f), dir] }).output();
-    if (r.code !== 0) throw new Error(`cp ${f}: ${new TextDecoder().decode(r.stderr)}`);
-  }
-  return dir;
-}
 
 /** Instance id -> the record it resolved to under the smoke profile. */
 async function current(store: string): Promise<Map<string, RunRecord>> {
@@ -58,7 +46,7 @@ Deno.test({
   ignore: !avail.ok,
 }, async () => {
   const c = await startCluster();
-  const dir = await copyProject();
+  const dir = await copyStudy("pipeline-smoke-");
   const localStore = join(dir, "store-local");
   const slurmStore = join(dir, "store-slurm");
   try {
