@@ -33,8 +33,9 @@ export async function main(ctx: StepContext): Promise<void> {
   const dir = await outputDir(ctx, "report");
   await Deno.writeTextFile(`${dir}/index.html`, html);
   ctx.log(
+    // No path: the step writes into a staging directory; the engine publishes the result.
     `report: ${tables.tables.length} tables, ${figures.filter((f) => f.svg).length} of ` +
-      `${figures.length} figures, ${(html.length / 1024).toFixed(0)} KiB -> ${dir}/index.html`,
+      `${figures.length} figures, ${(html.length / 1024).toFixed(0)} KiB`,
   );
 }
 

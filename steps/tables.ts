@@ -32,7 +32,7 @@ export async function main(ctx: StepContext): Promise<void> {
   for (const n of study.notes) ctx.log(`note: ${n}`);
   ctx.log(
     `${study.runs.length} runs (P ${study.Ps.join("/")}, d ${study.ds.join("/")}, ` +
-      `seeds ${study.seeds.join("/")}): wrote ${files.length} files to ${dir}`,
+      `seeds ${study.seeds.join("/")}): ${files.length} files`,
   );
 }
 
