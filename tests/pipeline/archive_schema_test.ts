@@ -1,7 +1,7 @@
 /** The pipeline file's archive keys: `name`, `description`, `license` and a step's `archive`. */
 import { deepStrictEqual, equal, throws } from "node:assert/strict";
-import { PipelineError } from "../../lib/pipeline/diagnostics.ts";
-import { loadPipelineText, type Pipeline } from "../../lib/pipeline/load.ts";
+import { PipelineError } from "../../lib/pipeline/spec/diagnostics.ts";
+import { loadPipelineText, type Pipeline } from "../../lib/pipeline/spec/load.ts";
 
 const probe = { isFile: (p: string) => p.startsWith("steps/"), glob: () => [] };
 

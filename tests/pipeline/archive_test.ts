@@ -1,8 +1,8 @@
 /** Integration: `archive`, `verify --archive`, the archive's pin and its RO-Crate metadata. */
 import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
-import { hashFile } from "../../lib/pipeline/hash.ts";
-import type { PinFile } from "../../lib/pipeline/record.ts";
+import { hashFile } from "../../lib/pipeline/keys/hash.ts";
+import type { PinFile } from "../../lib/pipeline/store/record.ts";
 import { blobPath, cli, currentRecord, makeProject, removeProject, replaceIn } from "./helpers.ts";
 
 const exists = (p: string) => Deno.lstat(p).then(() => true, () => false);

@@ -1,9 +1,9 @@
 import { deepStrictEqual, equal, notEqual, ok } from "node:assert/strict";
 import { join } from "node:path";
-import { diffParts, ENGINE_SALT, keyOf, type KeyParts } from "../../lib/pipeline/cache_key.ts";
-import { CodeGraphs, type DenoInfo, npmClosure } from "../../lib/pipeline/code_graph.ts";
-import { sha256Hex } from "../../lib/pipeline/hash.ts";
-import { loadPipelineText } from "../../lib/pipeline/load.ts";
+import { diffParts, ENGINE_SALT, keyOf, type KeyParts } from "../../lib/pipeline/keys/cache_key.ts";
+import { CodeGraphs, type DenoInfo, npmClosure } from "../../lib/pipeline/keys/code_graph.ts";
+import { sha256Hex } from "../../lib/pipeline/keys/hash.ts";
+import { loadPipelineText } from "../../lib/pipeline/spec/load.ts";
 
 function parts(over: Partial<KeyParts> = {}): KeyParts {
   return {

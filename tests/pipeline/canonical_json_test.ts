@@ -1,5 +1,5 @@
 import { equal, throws } from "node:assert/strict";
-import { canonicalJson, stableJson } from "../../lib/pipeline/canonical_json.ts";
+import { canonicalJson, stableJson } from "../../lib/pipeline/keys/canonical_json.ts";
 
 Deno.test("canonical JSON sorts keys at every level and has no whitespace", () => {
   equal(

@@ -1,7 +1,7 @@
 import { deepStrictEqual, equal, throws } from "node:assert/strict";
-import { expandListFlags, intOption, parseCommand } from "../../lib/pipeline/cli_args.ts";
-import { UsageError } from "../../lib/pipeline/diagnostics.ts";
-import { interpolate, stepArgs } from "../../lib/pipeline/step_command.ts";
+import { expandListFlags, intOption, parseCommand } from "../../lib/pipeline/cli/cli_args.ts";
+import { UsageError } from "../../lib/pipeline/spec/diagnostics.ts";
+import { interpolate, stepArgs } from "../../lib/pipeline/exec/step_command.ts";
 
 Deno.test("list options take several values after one flag", () => {
   deepStrictEqual(expandListFlags(["--only", "a", "b[k=1,m=2]", "--jobs", "2"], ["only"]), [

@@ -1,5 +1,5 @@
 import { equal, ok } from "node:assert/strict";
-import { Display, formatBytes, formatSeconds } from "../../lib/pipeline/display.ts";
+import { Display, formatBytes, formatSeconds } from "../../lib/pipeline/cli/display.ts";
 
 function capture(tty: boolean): { d: Display; out: () => string } {
   let s = "";

@@ -1,6 +1,6 @@
 import { deepStrictEqual, equal } from "node:assert/strict";
-import { escapeId, escapeIdForGrant, instanceId } from "../../lib/pipeline/expand.ts";
-import { expandPipeline, loadPipelineText } from "../../lib/pipeline/load.ts";
+import { escapeId, escapeIdForGrant, instanceId } from "../../lib/pipeline/spec/expand.ts";
+import { expandPipeline, loadPipelineText } from "../../lib/pipeline/spec/load.ts";
 
 const probe = { isFile: () => true, glob: () => [] };
 

@@ -8,12 +8,12 @@
 
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { RunRecord } from "../../lib/pipeline/record.ts";
+import type { RunRecord } from "../../lib/pipeline/store/record.ts";
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** The engine's CLI. */
-export const CLI = join(ROOT, "lib/pipeline/cli.ts");
+export const CLI = join(ROOT, "lib/pipeline/cli/main.ts");
 
 async function copyDir(src: string, dest: string): Promise<void> {
   await Deno.mkdir(dest, { recursive: true });

@@ -1,7 +1,7 @@
 /** Integration: the engine tells a step what produced its inputs, and that never enters a key. */
 import { deepStrictEqual, equal, notEqual } from "node:assert/strict";
-import { canonicalJson } from "../../lib/pipeline/canonical_json.ts";
-import { sha256Hex } from "../../lib/pipeline/hash.ts";
+import { canonicalJson } from "../../lib/pipeline/keys/canonical_json.ts";
+import { sha256Hex } from "../../lib/pipeline/keys/hash.ts";
 import {
   appendTo,
   cli,

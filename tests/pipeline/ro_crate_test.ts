@@ -1,16 +1,16 @@
 /** RO-Crate ids, npm package entities, bundle metadata checks and the tar writer/reader, in-process. */
 import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
-import { verifyBundle } from "../../lib/pipeline/archive_verify.ts";
-import { sha256Hex } from "../../lib/pipeline/hash.ts";
+import { verifyBundle } from "../../lib/pipeline/archive/archive_verify.ts";
+import { sha256Hex } from "../../lib/pipeline/keys/hash.ts";
 import {
   buildCrate,
   type CrateDescription,
   idPath,
   npmNameVersion,
   pathId,
-} from "../../lib/pipeline/ro_crate.ts";
-import { readTarGz, tarEntries, writeTarGz } from "../../lib/pipeline/tar.ts";
+} from "../../lib/pipeline/archive/ro_crate.ts";
+import { readTarGz, tarEntries, writeTarGz } from "../../lib/util/tar.ts";
 
 Deno.test("ro-crate: path ids are IRI references that map back to the path", () => {
   for (

@@ -1,11 +1,11 @@
 import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
 import { join } from "node:path";
-import { ENGINE_SALT } from "../../lib/pipeline/cache_key.ts";
-import { sha256Hex } from "../../lib/pipeline/hash.ts";
-import { checkRecord } from "../../lib/pipeline/integrity.ts";
-import { acquireLock, LockHeldError } from "../../lib/pipeline/lock.ts";
-import type { RunRecord } from "../../lib/pipeline/record.ts";
-import { Store } from "../../lib/pipeline/store.ts";
+import { ENGINE_SALT } from "../../lib/pipeline/keys/cache_key.ts";
+import { sha256Hex } from "../../lib/pipeline/keys/hash.ts";
+import { checkRecord } from "../../lib/pipeline/store/integrity.ts";
+import { acquireLock, LockHeldError } from "../../lib/pipeline/store/lock.ts";
+import type { RunRecord } from "../../lib/pipeline/store/record.ts";
+import { Store } from "../../lib/pipeline/store/store.ts";
 
 async function withStore(fn: (s: Store, dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir();

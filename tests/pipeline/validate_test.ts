@@ -1,7 +1,7 @@
 import { deepStrictEqual, equal, match, ok, throws } from "node:assert/strict";
-import { PipelineError } from "../../lib/pipeline/diagnostics.ts";
-import { loadPipelineText, type Pipeline } from "../../lib/pipeline/load.ts";
-import { parseDuration, parseMemory } from "../../lib/pipeline/validate.ts";
+import { PipelineError } from "../../lib/pipeline/spec/diagnostics.ts";
+import { loadPipelineText, type Pipeline } from "../../lib/pipeline/spec/load.ts";
+import { parseDuration, parseMemory } from "../../lib/pipeline/spec/validate.ts";
 
 const FILES = new Set(["steps/a.ts", "steps/b.ts", "steps/c.ts", "kernels/x.wasm"]);
 const probe = {

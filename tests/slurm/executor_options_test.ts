@@ -3,17 +3,17 @@
  * and the command-line flags over it (no Slurm needed).
  */
 import { deepStrictEqual, equal, match, ok, throws } from "node:assert/strict";
-import { PipelineError, UsageError } from "../../lib/pipeline/diagnostics.ts";
-import { loadPipelineText } from "../../lib/pipeline/load.ts";
-import { parseCommand } from "../../lib/pipeline/cli_args.ts";
+import { PipelineError, UsageError } from "../../lib/pipeline/spec/diagnostics.ts";
+import { loadPipelineText } from "../../lib/pipeline/spec/load.ts";
+import { parseCommand } from "../../lib/pipeline/cli/cli_args.ts";
 import {
   chooseExecutor,
   DEFAULT_POLL_SECONDS,
   DEFAULT_SLURM_JOBS,
   defaultJobs,
   joinDashValues,
-} from "../../lib/pipeline/executor_choice.ts";
-import type { ExecutorSpec } from "../../lib/pipeline/executor_section.ts";
+} from "../../lib/pipeline/exec/executor_choice.ts";
+import type { ExecutorSpec } from "../../lib/pipeline/spec/executor_section.ts";
 
 const probe = { isFile: (p: string) => p === "steps/a.ts", glob: () => [] };
 

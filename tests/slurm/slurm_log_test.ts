@@ -5,9 +5,9 @@
  */
 import { deepStrictEqual, equal, match } from "node:assert/strict";
 import { join } from "node:path";
-import { JobLog } from "../../lib/pipeline/slurm_log.ts";
-import { SlurmClient } from "../../lib/pipeline/slurm_client.ts";
-import { SlurmExecutor } from "../../lib/pipeline/slurm_executor.ts";
+import { JobLog } from "../../lib/pipeline/exec/slurm_log.ts";
+import { SlurmClient } from "../../lib/pipeline/exec/slurm_client.ts";
+import { SlurmExecutor } from "../../lib/pipeline/exec/slurm_executor.ts";
 
 Deno.test("job output: new complete lines as they come, the rest at the end, script errors noticed", async () => {
   const dir = await Deno.makeTempDir();

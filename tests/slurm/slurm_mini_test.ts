@@ -21,7 +21,7 @@ import {
   spawnCli,
   waitFor,
 } from "../pipeline/helpers.ts";
-import type { RunRecord } from "../../lib/pipeline/record.ts";
+import type { RunRecord } from "../../lib/pipeline/store/record.ts";
 import {
   projectJobs,
   slurmAvailability,

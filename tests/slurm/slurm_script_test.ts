@@ -6,7 +6,7 @@
  */
 import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
-import type { ExecRequest } from "../../lib/pipeline/executor.ts";
+import type { ExecRequest } from "../../lib/pipeline/exec/executor.ts";
 import {
   jobComment,
   planJob,
@@ -14,7 +14,7 @@ import {
   SCRIPT_ERROR_PREFIX,
   shellQuote,
   slurmTime,
-} from "../../lib/pipeline/slurm_script.ts";
+} from "../../lib/pipeline/exec/slurm_script.ts";
 
 function request(attempt: string, over: Partial<ExecRequest> = {}): ExecRequest {
   return {

@@ -10,7 +10,7 @@
 import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { cli, copyStudy } from "../pipeline/helpers.ts";
-import type { RunRecord } from "../../lib/pipeline/record.ts";
+import type { RunRecord } from "../../lib/pipeline/store/record.ts";
 import { slurmAvailability, slurmTestName, startCluster } from "./cluster.ts";
 
 const avail = await slurmAvailability();

@@ -7,7 +7,7 @@ import {
   jobOutcome,
   parseExitCode,
   signalName,
-} from "../../lib/pipeline/slurm_state.ts";
+} from "../../lib/pipeline/exec/slurm_state.ts";
 
 const ours = { cancelledByUs: false };
 

@@ -1,0 +1,125 @@
+/**
+ * What every command works with: the loaded pipeline, the store, the code
+ * graphs and one profile's expansion, plus key resolution (an instance's
+ * key parts from its code, params and its upstream records).
+ *
+ * @module
+ */
+
+import { resolve } from "node:path";
+import { CodeGraphs, type CodeInfo } from "../keys/mod.ts";
+import {
+  expandPipeline,
+  type Expansion,
+  type Instance,
+  loadPipeline,
+  type Pipeline,
+  UsageError,
+} from "../spec/mod.ts";
+import { type RunRecord, Store, upstreamProvenance } from "../store/mod.ts";
+import type { GatheredInput, InputValue, UpstreamRecord } from "../../step/context.ts";
+
+/** Where the store lives: `--store`, else $PIPELINE_STORE, else `artifacts/` next to the pipeline file. */
+export function storeRoot(pipelineDir: string, flag?: string): string {
+  if (flag) return resolve(flag);
+  const env = Deno.env.get("PIPELINE_STORE");
+  if (env) return resolve(env);
+  return resolve(pipelineDir, "artifacts");
+}
+
+/** A pipeline opened for one command: its spec, its store, its steps' code and its expansions. */
+export class Project {
+  readonly code: CodeGraphs;
+  #codeByStep = new Map<string, Promise<CodeInfo>>();
+  #expansions = new Map<string, Expansion>();
+
+  constructor(readonly pipeline: Pipeline, readonly store: Store) {
+    this.code = new CodeGraphs(pipeline.spec.dir);
+  }
+
+  /** The profile names, default first. */
+  get profiles(): string[] {
+    const names = [...this.pipeline.spec.profiles.keys()];
+    const d = this.pipeline.spec.defaultProfile;
+    return [d, ...names.filter((n) => n !== d)];
+  }
+
+  /** Checks a profile name given on the command line (default profile when undefined). */
+  profile(name?: string): string {
+    const p = name ?? this.pipeline.spec.defaultProfile;
+    if (!this.pipeline.spec.profiles.has(p)) {
+      throw new UsageError(`unknown profile '${p}' (profiles: ${this.profiles.join(", ")})`);
+    }
+    return p;
+  }
+
+  /** The instances under a profile (cached). */
+  expansion(profile: string): Expansion {
+    let e = this.#expansions.get(profile);
+    if (!e) {
+      e = expandPipeline(this.pipeline, profile);
+      this.#expansions.set(profile, e);
+    }
+    return e;
+  }
+
+  /** The code of a step (deno info once per module per run). */
+  codeOf(inst: Instance): Promise<CodeInfo> {
+    let c = this.#codeByStep.get(inst.step.name);
+    if (!c) {
+      c = this.code.forStep(inst.step);
+      this.#codeByStep.set(inst.step.name, c);
+    }
+    return c;
+  }
+
+  /**
+   * The input values a step sees (blob paths, materialised tree directories,
+   * or gathered lists), every file behind them with its hash (for the read
+   * grant and the after-run re-check), and the provenance of the upstream
+   * instances (informational: it is not part of the key).
+   */
+  async inputValues(
+    inst: Instance,
+    upstream: Map<string, RunRecord>,
+  ): Promise<
+    {
+      values: Record<string, InputValue>;
+      files: { path: string; hash: string }[];
+      grants: string[];
+      upstream: UpstreamRecord[];
+    }
+  > {
+    const values: Record<string, InputValue> = {};
+    const files: { path: string; hash: string }[] = [];
+    const grants: string[] = [];
+    for (const inp of inst.inputs) {
+      const list: GatheredInput[] = [];
+      for (const u of inp.upstream) {
+        const out = upstream.get(u.id)!.outputs[inp.spec.output];
+        let path: string;
+        if (out.kind === "dir") {
+          const manifest = await this.store.readManifest(out.hash);
+          if (!manifest) throw new Error(`tree manifest ${out.hash} of ${u.id} is unreadable`);
+          path = await this.store.materialiseTree(out.hash, manifest);
+          for (const [rel, e] of Object.entries(manifest.entries)) {
+            files.push({ path: `${path}/${rel}`, hash: e.hash });
+          }
+        } else {
+          path = this.store.blobPath(out.hash);
+          files.push({ path, hash: out.hash });
+        }
+        grants.push(path);
+        list.push({ id: u.id, matrix: u.matrix, path });
+      }
+      values[inp.spec.name] = inp.gather ? list : list[0].path;
+    }
+    return { values, files, grants, upstream: upstreamProvenance(inst, upstream) };
+  }
+}
+
+/** Loads the pipeline file and opens its store (creating nothing). */
+export async function openProject(file: string, storeFlag?: string): Promise<Project> {
+  const pipeline = await loadPipeline(file);
+  return new Project(pipeline, new Store(storeRoot(pipeline.spec.dir, storeFlag)));
+}

@@ -1,0 +1,225 @@
+/**
+ * Command-line parsing for the engine's CLI (node:util parseArgs behind one
+ * small module), with list options that take several values in a row
+ * (`--only a b c`) and help texts for every command.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { UsageError } from "../spec/mod.ts";
+import { EXECUTOR_HELP, EXECUTOR_OPTIONS, joinDashValues } from "../exec/mod.ts";
+
+type OptionSpec = { type: "string" | "boolean"; multiple?: boolean; short?: string };
+
+const COMMON: Record<string, OptionSpec> = {
+  file: { type: "string", short: "f" },
+  store: { type: "string" },
+  help: { type: "boolean", short: "h" },
+};
+
+/** Options of each command. */
+export const COMMAND_OPTIONS: Record<string, Record<string, OptionSpec>> = {
+  reproduce: {
+    profile: { type: "string" },
+    only: { type: "string", multiple: true },
+    force: { type: "string", multiple: true },
+    "dry-run": { type: "boolean" },
+    jobs: { type: "string", short: "j" },
+    "keep-going": { type: "boolean", short: "k" },
+    "no-wait": { type: "boolean" },
+    ...EXECUTOR_OPTIONS,
+  },
+  status: { profile: { type: "string" } },
+  explain: { profile: { type: "string" } },
+  dag: { profile: { type: "string" }, format: { type: "string" }, instances: { type: "boolean" } },
+  verify: {
+    jobs: { type: "string", short: "j" },
+    "no-wait": { type: "boolean" },
+    archive: { type: "string" },
+  },
+  gc: { "dry-run": { type: "boolean" }, "no-wait": { type: "boolean" } },
+  archive: {
+    profile: { type: "string" },
+    out: { type: "string", short: "o" },
+    steps: { type: "string", multiple: true },
+    tar: { type: "boolean" },
+    "no-wait": { type: "boolean" },
+  },
+};
+
+const COMMON_HELP = `  -f, --file PATH   the pipeline file (default: ./pipeline.yaml)
+      --store DIR   the artifact store (default: $PIPELINE_STORE, else artifacts/ next to the pipeline file)
+  -h, --help        this help`;
+
+/** Help text of each command. */
+export const HELP: Record<string, string> = {
+  reproduce:
+    `usage: cli.ts reproduce [--profile P] [--only STEP|INSTANCE ...] [--force STEP|INSTANCE ...]
+                        [--dry-run] [--jobs N] [--keep-going] [--no-wait]
+                        [--executor local|slurm] [--slurm-* ...]
+
+Brings every instance of the profile up to date: cached results are reused,
+everything else runs (in parallel, up to --jobs slots).
+
+      --profile P   the profile (default: the pipeline's default_profile)
+      --only X ...  run only these steps or instances and what they need upstream
+      --force X ... rerun these steps or instances even if cached
+      --dry-run     list what would run and why; run nothing
+  -j, --jobs N      parallel slots (default: number of cores); an instance takes min(cores, N);
+                    with Slurm: jobs in the queue at once (default 100), each with all its cores
+  -k, --keep-going  after a failure, keep running branches that do not depend on it
+      --no-wait     if another command holds the store lock, exit 3 instead of waiting
+${EXECUTOR_HELP}
+${COMMON_HELP}
+
+Exit codes: 0 ok, 1 a step failed, 2 invalid pipeline or usage, 3 lock held (--no-wait), 130 interrupted.`,
+  status: `usage: cli.ts status [--profile P]
+
+For each instance: up to date, or would run and why (compared with the last run under the profile).
+Read-only: never takes the lock.
+
+      --profile P   the profile (default: the pipeline's default_profile)
+${COMMON_HELP}`,
+  explain: `usage: cli.ts explain <instance id | step> [--profile P]
+
+The instance's key and its parts, the difference from its last run, its run record,
+outputs with hashes and paths, and its log. Read-only.
+
+      --profile P   the profile (default: the pipeline's default_profile)
+${COMMON_HELP}`,
+  dag: `usage: cli.ts dag [--format mermaid|dot] [--instances] [--profile P]
+
+Prints the step graph (or, with --instances, the instance graph of the profile).
+
+      --format F    mermaid (default) or dot
+      --instances   one node per instance instead of per step
+      --profile P   the profile whose instances are drawn
+${COMMON_HELP}`,
+  verify: `usage: cli.ts verify [--jobs N] [--no-wait]
+       cli.ts verify --archive BUNDLE [--jobs N]
+
+Re-hashes every blob in the store. Corrupt blobs are reported (with the
+instances that used them), moved to quarantine/ and their records dropped,
+so the next reproduce recomputes them. Exit 1 if anything was damaged.
+
+With --archive, checks a bundle made by 'archive' (its directory, or its
+.tar.gz) against its ro-crate-metadata.json instead: every listed file present
+with its size and SHA-256, no unlisted file, consistent metadata. Needs no
+store and no pipeline file, so it works on a copy anywhere. Exit 1 on any problem.
+
+      --archive B   the bundle directory or .tar.gz to check
+  -j, --jobs N      hashing workers (default: number of cores)
+      --no-wait     exit 3 instead of waiting for the store lock
+${COMMON_HELP}`,
+  archive:
+    `usage: cli.ts archive [--profile P] [--out DIR] [--steps STEP[.OUTPUT],...] [--tar] [--no-wait]
+
+Bundles the final artifacts of a profile for a paper: the outputs of every
+step with 'publish:' and of every step marked 'archive:' in the pipeline file
+(or those named by --steps), copied into DIR with an RO-Crate 1.1
+ro-crate-metadata.json describing each file (size, SHA-256, media type) and
+how it was made (step code, inputs, parameters, back to the first steps).
+Everything archived must be up to date: otherwise nothing is written and the
+stale instances are listed. Writes the pin artifacts/pins/<name>.json so gc
+keeps what the archive came from. Check a bundle with 'verify --archive DIR'.
+
+      --profile P   the profile (default: the pipeline's default_profile)
+  -o, --out DIR     the bundle directory, which must not exist; its name names the pin
+                    (default: <store>/archives/<profile>-<UTC time>)
+      --steps S,... archive these steps (or STEP.OUTPUT) instead of the pipeline file's choice
+      --tar         also write DIR.tar.gz (the bundle under one top-level directory)
+      --no-wait     exit 3 instead of waiting for the store lock
+${COMMON_HELP}
+
+Exit codes: 0 ok, 1 stale instances (or an error), 2 invalid pipeline or usage, 3 lock held.`,
+  gc: `usage: cli.ts gc [--dry-run] [--no-wait]
+
+Drops blobs, records, trees, checkpoints and staging directories that neither
+the current pipeline (any profile) nor the pins (artifacts/pins/*.json) reach.
+
+      --dry-run     only report what would be freed
+      --no-wait     exit 3 instead of waiting for the store lock
+${COMMON_HELP}`,
+};
+
+/** Top-level usage. */
+export const USAGE = `usage: deno run -A lib/pipeline/cli/main.ts <command> [options]
+
+commands:
+  reproduce   bring the pipeline up to date (runs what is not cached)
+  status      what is up to date, what would run and why
+  explain     one instance's key, its parts, its last run and outputs
+  dag         the step (or instance) graph as Mermaid or DOT
+  verify      re-hash the store, quarantine corrupt blobs
+  gc          drop what the pipeline and the pins no longer reach
+  archive     bundle a profile's final artifacts with RO-Crate provenance, and pin them
+
+Run 'cli.ts <command> --help' for a command's options.`;
+
+/** Parsed arguments of one command. */
+export interface ParsedArgs {
+  command: string;
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+}
+
+/**
+ * Rewrites `--only a b c` as `--only a --only b --only c` for list options,
+ * so several values can follow one flag.
+ */
+export function expandListFlags(args: string[], listFlags: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const name = a.startsWith("--") ? a.slice(2) : "";
+    if (listFlags.includes(name)) {
+      let j = i + 1;
+      let n = 0;
+      while (j < args.length && !args[j].startsWith("-")) {
+        out.push(a, args[j]);
+        j++;
+        n++;
+      }
+      if (n === 0) out.push(a); // let parseArgs report the missing value
+      i = j - 1;
+    } else out.push(a);
+  }
+  return out;
+}
+
+/** Parses `cli.ts <command> [options]`. */
+export function parseCommand(argv: string[]): ParsedArgs {
+  const command = argv[0];
+  if (!command || command.startsWith("-")) {
+    if (command === "--help" || command === "-h") {
+      return { command: "help", values: {}, positionals: [] };
+    }
+    throw new UsageError(`a command is required\n\n${USAGE}`);
+  }
+  const own = COMMAND_OPTIONS[command];
+  if (!own) throw new UsageError(`unknown command '${command}'\n\n${USAGE}`);
+  const options = { ...COMMON, ...own };
+  const lists = Object.entries(own).filter(([, o]) => o.multiple).map(([k]) => k);
+  try {
+    const { values, positionals } = parseArgs({
+      args: expandListFlags(joinDashValues(argv.slice(1)), lists),
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
+    return { command, values: values as ParsedArgs["values"], positionals };
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n\n${HELP[command]}`);
+  }
+}
+
+/** A positive integer option, or the default. */
+export function intOption(v: unknown, name: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new UsageError(`--${name} must be a positive integer, got '${v}'`);
+  }
+  return n;
+}

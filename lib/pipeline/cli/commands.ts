@@ -1,0 +1,271 @@
+/**
+ * The CLI's commands: each takes parsed options and returns an exit code.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { relPosix } from "../../util/paths.ts";
+import { intOption, type ParsedArgs } from "./cli_args.ts";
+import { type DagFormat, instanceGraph, renderGraph, stepGraph } from "./dag_render.ts";
+import { closest, forcedIds, selectInstances, UsageError } from "../spec/mod.ts";
+import { Display, formatBytes } from "./display.ts";
+import {
+  build,
+  computeStatus,
+  liveSet,
+  openProject,
+  type Project,
+  publishAll,
+} from "../build/mod.ts";
+import {
+  acquireLock,
+  collectGarbage,
+  describeHolder,
+  type HeldLock,
+  verifyStore,
+} from "../store/mod.ts";
+import { chooseExecutor, createExecutor, defaultJobs } from "../exec/mod.ts";
+import { explainLines, statusLines, statusSummary } from "./status_report.ts";
+
+/** Exit code after an interruption (SIGINT/SIGTERM). */
+export const EXIT_INTERRUPTED = 130;
+
+/** How commands talk to the outside world. */
+export interface CommandEnv {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  /** Aborted on SIGINT/SIGTERM. */
+  signal: AbortSignal;
+  /** Set by commands that take the lock, so an emergency exit can release it. */
+  lock?: HeldLock;
+}
+
+function fileOf(a: ParsedArgs): string {
+  return (a.values.file as string | undefined) ?? "pipeline.yaml";
+}
+
+async function open(a: ParsedArgs): Promise<Project> {
+  return await openProject(fileOf(a), a.values.store as string | undefined);
+}
+
+/** Takes the store lock for `command` (waiting unless --no-wait); the caller releases it. */
+export async function lockStore(
+  engine: Project,
+  a: ParsedArgs,
+  env: CommandEnv,
+  command: string,
+): Promise<HeldLock> {
+  await engine.store.init();
+  const lock = await acquireLock(engine.store.lockFile, {
+    command,
+    wait: !a.values["no-wait"],
+    signal: env.signal,
+    onWait: (h) => env.err(`waiting for the store lock held by ${describeHolder(h)}`),
+    onStale: (h) => env.err(`note: took over a stale lock left by ${describeHolder(h)}`),
+  });
+  env.lock = lock;
+  return lock;
+}
+
+/** `reproduce` */
+export async function cmdReproduce(a: ParsedArgs, env: CommandEnv): Promise<number> {
+  if (a.positionals.length) throw new UsageError(`unexpected argument '${a.positionals[0]}'`);
+  const engine = await open(a);
+  const profile = engine.profile(a.values.profile as string | undefined);
+  const exp = engine.expansion(profile);
+  const selected = selectInstances(exp, a.values.only as string[] | undefined);
+  const forced = forcedIds(exp, a.values.force as string[] | undefined);
+  const choice = chooseExecutor(a.values, engine.pipeline.spec.executor);
+  const jobs = intOption(a.values.jobs, "jobs", defaultJobs(choice));
+
+  if (a.values["dry-run"]) {
+    const statuses = await computeStatus(engine, profile, selected, forced);
+    for (const l of statusLines(statuses, true)) env.out(l);
+    const n = statuses.filter((s) => !s.upToDate).length;
+    env.out(
+      `dry run (profile ${profile}): ${n} would run, ${
+        statuses.length - n
+      } up to date; nothing was run`,
+    );
+    return 0;
+  }
+
+  const lock = await lockStore(engine, a, env, `reproduce --profile ${profile}`);
+  const display = Display.forStdout();
+  try {
+    // We hold the lock, so no other run owns anything in tmp/.
+    await engine.store.cleanTmp();
+    const executor = createExecutor(choice, {
+      storeRoot: engine.store.root,
+      note: (m) => display.print(`note: ${m}`),
+    });
+    const summary = await build(engine, executor, display, {
+      profile,
+      instances: selected,
+      forced,
+      jobs,
+      keepGoing: Boolean(a.values["keep-going"]),
+      signal: env.signal,
+    }).finally(() => executor.close?.());
+    if (!summary.interrupted) await publishAll(engine, profile, summary.records, display);
+    display.close();
+    const parts = [
+      `ran ${summary.ran.length}`,
+      `cached ${summary.cached.length}`,
+      `failed ${summary.failed.length}`,
+    ];
+    if (summary.notRun.length) parts.push(`not run ${summary.notRun.length}`);
+    env.out(
+      `${summary.interrupted ? "interrupted: " : ""}${parts.join(", ")} (profile ${profile})`,
+    );
+    if (summary.interrupted) return EXIT_INTERRUPTED;
+    const open = engine.pipeline.spec.open;
+    if (!summary.failed.length && open) {
+      const path = join(engine.store.out, profile, open);
+      if (await Deno.stat(path).then(() => true, () => false)) {
+        env.out(`open: ${relPosix(Deno.cwd(), path)}`);
+      }
+    }
+    return summary.failed.length ? 1 : 0;
+  } finally {
+    display.close();
+    lock.release();
+  }
+}
+
+/** `status` */
+export async function cmdStatus(a: ParsedArgs, env: CommandEnv): Promise<number> {
+  if (a.positionals.length) throw new UsageError(`unexpected argument '${a.positionals[0]}'`);
+  const engine = await open(a);
+  const profile = engine.profile(a.values.profile as string | undefined);
+  const statuses = await computeStatus(engine, profile, engine.expansion(profile).instances);
+  for (const l of statusLines(statuses)) env.out(l);
+  env.out(statusSummary(statuses, profile));
+  return 0;
+}
+
+/** `explain <instance>` */
+export async function cmdExplain(a: ParsedArgs, env: CommandEnv): Promise<number> {
+  if (a.positionals.length !== 1) {
+    throw new UsageError("explain takes exactly one instance id (or step name)");
+  }
+  const engine = await open(a);
+  const profile = engine.profile(a.values.profile as string | undefined);
+  const exp = engine.expansion(profile);
+  const name = a.positionals[0];
+  let inst = exp.byId.get(name);
+  if (!inst) {
+    const list = exp.byStep.get(name);
+    if (list && list.length === 1) inst = list[0];
+    else if (list) {
+      throw new UsageError(
+        `step '${name}' has ${list.length} instances; name one: ${
+          list.map((i) => i.id).join(", ")
+        }`,
+      );
+    } else {
+      const c = closest(name, exp.byId.keys());
+      throw new UsageError(
+        `no instance '${name}' under profile '${profile}'` + (c ? ` (did you mean '${c}'?)` : ""),
+      );
+    }
+  }
+  // Status of the instance and its upstream closure (its key needs theirs).
+  const chain = selectInstances(exp, [inst.id]);
+  const statuses = await computeStatus(engine, profile, chain);
+  const s = statuses.find((x) => x.inst.id === inst.id)!;
+  for (const l of explainLines(engine, profile, s)) env.out(l);
+  return 0;
+}
+
+/** `dag` */
+export async function cmdDag(a: ParsedArgs, env: CommandEnv): Promise<number> {
+  if (a.positionals.length) throw new UsageError(`unexpected argument '${a.positionals[0]}'`);
+  const format = (a.values.format as string | undefined) ?? "mermaid";
+  if (format !== "mermaid" && format !== "dot") {
+    throw new UsageError(`--format must be mermaid or dot, got '${format}'`);
+  }
+  const engine = await open(a);
+  const profile = engine.profile(a.values.profile as string | undefined);
+  const g = a.values.instances
+    ? instanceGraph(engine.expansion(profile))
+    : stepGraph(engine.pipeline.order);
+  env.out(renderGraph(g, format as DagFormat).trimEnd());
+  return 0;
+}
+
+/** `verify` */
+export async function cmdVerify(a: ParsedArgs, env: CommandEnv): Promise<number> {
+  if (a.positionals.length) throw new UsageError(`unexpected argument '${a.positionals[0]}'`);
+  // `verify --archive <bundle>` is cmdVerifyArchive (archive_command.ts); cli.ts dispatches it.
+  const engine = await open(a);
+  const jobs = intOption(a.values.jobs, "jobs", navigator.hardwareConcurrency || 1);
+  const lock = await lockStore(engine, a, env, "verify");
+  try {
+    const r = await verifyStore(engine.store, { jobs, signal: env.signal });
+    const rel = (p: string) => relPosix(Deno.cwd(), p);
+    for (const p of r.problems) {
+      const users = p.users.length
+        ? p.users.map((u) => `${u.id} (record ${u.key.slice(0, 12)})`).join(", ")
+        : "no record";
+      if (p.state === "corrupt") {
+        env.out(`CORRUPT ${rel(p.path)}`);
+        env.out(`  used by: ${users}`);
+        env.out(
+          `  moved to ${
+            p.quarantined ? rel(p.quarantined) : "quarantine"
+          }; records dropped (they rerun next time)`,
+        );
+      } else {
+        env.out(`MISSING ${rel(p.path)}`);
+        env.out(`  used by: ${users}; records dropped`);
+      }
+    }
+    for (const t of r.trees) {
+      env.out(`DAMAGED TREE ${rel(engine.store.treePath(t))} (removed; rebuilt on next use)`);
+    }
+    const bad = r.problems.length + r.trees.length;
+    env.out(
+      `verified ${r.blobs} blob(s), ${formatBytes(r.bytes)}: ${
+        bad === 0 ? "all good" : `${bad} problem(s)`
+      }`,
+    );
+    return bad ? 1 : 0;
+  } finally {
+    lock.release();
+  }
+}
+
+/** `gc` */
+export async function cmdGc(a: ParsedArgs, env: CommandEnv): Promise<number> {
+  if (a.positionals.length) throw new UsageError(`unexpected argument '${a.positionals[0]}'`);
+  const engine = await open(a);
+  const dryRun = Boolean(a.values["dry-run"]);
+  const lock = dryRun ? null : await lockStore(engine, a, env, "gc");
+  try {
+    if (!(await engine.store.exists())) {
+      env.out("the store is empty; nothing to collect");
+      return 0;
+    }
+    const r = await collectGarbage(engine.store, await liveSet(engine), { dryRun });
+    const verb = dryRun ? "would free" : "freed";
+    const line = (what: string, f: { count: number; bytes: number }) =>
+      env.out(`  ${what.padEnd(12)} ${String(f.count).padStart(6)}  ${formatBytes(f.bytes)}`);
+    env.out(`${verb}:`);
+    line("blobs", r.blobs);
+    line("records", r.records);
+    line("trees", r.trees);
+    line("checkpoints", r.checkpoints);
+    line("tmp", r.tmp);
+    const total = r.blobs.bytes + r.records.bytes + r.trees.bytes + r.checkpoints.bytes +
+      r.tmp.bytes;
+    env.out(
+      `${verb} ${formatBytes(total)}; kept ${r.kept.blobs} blob(s), ${r.kept.records} record(s), ` +
+        `${r.kept.trees} tree(s), ${r.kept.checkpoints} checkpoint(s)`,
+    );
+    return 0;
+  } finally {
+    lock?.release();
+  }
+}

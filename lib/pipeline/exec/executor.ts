@@ -1,0 +1,63 @@
+/**
+ * How an instance's command is run. The engine builds the command, the
+ * environment and the paths; an executor only runs it somewhere and reports
+ * how it ended. Staging, hashing, recording and publishing stay in the
+ * engine, so a cluster executor (Slurm: the same command through `sbatch`,
+ * with the store on a shared file system) only has to implement `start`.
+ *
+ * @module
+ */
+
+import type { Resources } from "../spec/mod.ts";
+
+/** One command to run for one instance. */
+export interface ExecRequest {
+  /** The instance id (for job names and messages). */
+  id: string;
+  /** Program and arguments, e.g. `["/usr/bin/deno", "run", ..., "context.json"]`. */
+  command: string[];
+  /** Variables added to the inherited environment. */
+  env: Record<string, string>;
+  /** Working directory (the pipeline directory). */
+  cwd: string;
+  /** Where stdout and stderr go, line by line, interleaved as they come (truncated first). */
+  logPath: string;
+  /** What the instance may use; `cores` is what it was granted. */
+  resources: Resources;
+  /** Called for each complete output line, as it comes (without the newline). */
+  onLine?: (stream: "stdout" | "stderr", line: string) => void;
+}
+
+/** How a command ended. */
+export interface ExecResult {
+  /** Exit code (null when ended by a signal or never started). */
+  code: number | null;
+  /** The terminating signal, if any. */
+  signal: string | null;
+  /** Why it could not run or was stopped by the executor (e.g. a time limit). */
+  error?: string;
+}
+
+/** A started command. */
+export interface ExecHandle {
+  /** Settles when the command has ended and its output is fully in the log. */
+  readonly result: Promise<ExecResult>;
+  /** Asks the command to stop (SIGTERM, then SIGKILL after a grace period). Idempotent. */
+  cancel(): void;
+}
+
+/** Something that runs commands. */
+export interface Executor {
+  /** Recorded in run records (e.g. `local`, `slurm`). */
+  readonly name: string;
+  /** Starts a command; never throws (failures to start are reported through `result`). */
+  start(req: ExecRequest): ExecHandle;
+  /**
+   * What `--jobs` counts: `cores` (the default; an instance takes min(cores, jobs) slots and is
+   * granted that many cores) or `jobs` (a cluster queue: one slot per instance, which is granted
+   * every core it declares).
+   */
+  readonly jobsCount?: "cores" | "jobs";
+  /** Releases what the executor holds after a run (e.g. an exit hook). */
+  close?(): void;
+}

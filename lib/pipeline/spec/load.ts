@@ -1,0 +1,120 @@
+/**
+ * Loading a pipeline: read the file, parse, validate the structure, check
+ * the step graph for cycles and every profile's inputs for resolvability.
+ * Throws a `PipelineError` carrying every problem found.
+ *
+ * @module
+ */
+
+import { dirname, join, relative, resolve } from "node:path";
+import { type Diagnostic, PipelineError } from "./diagnostics.ts";
+import { expand, type Expansion } from "./expand.ts";
+import { globFiles } from "../../util/glob.ts";
+import { topoOrder } from "./graph.ts";
+import type { PipelineSpec, StepSpec } from "./schema.ts";
+import { type FileProbe, validateTree } from "./validate.ts";
+import { parseYaml } from "./yaml_source.ts";
+
+/** A loaded, valid pipeline. */
+export interface Pipeline {
+  spec: PipelineSpec;
+  /** Steps in topological order. */
+  order: StepSpec[];
+}
+
+/** A probe of the real file system under `dir`. */
+export function fsProbe(dir: string): FileProbe {
+  return {
+    isFile(rel: string): boolean {
+      try {
+        return Deno.statSync(resolve(dir, rel)).isFile;
+      } catch {
+        return false;
+      }
+    },
+    glob: (pattern: string) => globFiles(dir, pattern),
+  };
+}
+
+/** How a path is shown in messages: relative to the working directory when inside it. */
+export function displayPath(path: string): string {
+  const rel = relative(Deno.cwd(), path);
+  return rel.startsWith("..") ? path : rel;
+}
+
+/** Validates pipeline text; returns the pipeline or throws PipelineError with every problem. */
+export function loadPipelineText(
+  text: string,
+  file: string,
+  probe: FileProbe = fsProbe(dirname(file)),
+): Pipeline {
+  const display = displayPath(file);
+  const { root, problems } = parseYaml(text);
+  if (problems.length > 0) {
+    throw new PipelineError(
+      problems.map((p) => ({ file: display, pos: p.pos, message: `YAML: ${p.message}` })),
+    );
+  }
+  const { spec, diagnostics } = validateTree(root, file, display, dirname(file), probe);
+  const all: Diagnostic[] = [...diagnostics];
+  let order: StepSpec[] | undefined;
+  if (spec) {
+    const t = topoOrder(spec.steps);
+    if (t.cycle) {
+      const first = spec.steps.find((s) => s.name === t.cycle[0])!;
+      all.push({
+        file: display,
+        pos: first.pos,
+        message: `the steps form a cycle: ${t.cycle.join(" -> ")}`,
+        hint: "a step cannot depend on its own outputs, even indirectly",
+      });
+    } else order = t.order;
+  }
+  // Input resolution is only meaningful once the structure is sound.
+  if (spec && order && all.length === 0) {
+    const seen = new Set<string>();
+    for (const profile of spec.profiles.keys()) {
+      for (const p of expand(spec, profile, order).problems) {
+        const k = `${p.pos.line}:${p.pos.col}:${p.message}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        all.push({ file: display, pos: p.pos, message: p.message });
+      }
+    }
+  }
+  if (all.length > 0 || !spec || !order) {
+    all.sort((a, b) =>
+      (a.pos?.line ?? 0) - (b.pos?.line ?? 0) || (a.pos?.col ?? 0) - (b.pos?.col ?? 0)
+    );
+    throw new PipelineError(all);
+  }
+  return { spec, order };
+}
+
+/** Reads and validates a pipeline file. */
+export async function loadPipeline(path: string): Promise<Pipeline> {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (e) {
+    throw new PipelineError([{
+      file: displayPath(file),
+      message: e instanceof Deno.errors.NotFound
+        ? "no such file"
+        : `cannot read: ${(e as Error).message}`,
+      hint: "pass --file path/to/pipeline.yaml",
+    }]);
+  }
+  return loadPipelineText(text, file);
+}
+
+/** Expands a loaded pipeline under a profile. */
+export function expandPipeline(p: Pipeline, profile: string): Expansion {
+  return expand(p.spec, profile, p.order);
+}
+
+/** Absolute path of a pipeline-relative path. */
+export function inPipelineDir(spec: PipelineSpec, rel: string): string {
+  return join(spec.dir, rel);
+}

@@ -1,0 +1,15 @@
+/**
+ * The pipeline file: its schema, YAML source with positions, validation, loading, matrix expansion, the step graph and diagnostics.
+ *
+ * Files not exported here are private to this folder.
+ *
+ * @module
+ */
+
+export * from "./diagnostics.ts";
+export * from "./executor_section.ts";
+export * from "./expand.ts";
+export * from "./load.ts";
+export * from "./schema.ts";
+export * from "./select.ts";
+export * from "./validate.ts";

@@ -1,0 +1,130 @@
+/**
+ * The validated shape of a pipeline file (what `validate.ts` produces and
+ * everything else consumes). See docs/pipeline.md for the YAML it comes from.
+ *
+ * @module
+ */
+
+import type { Pos } from "./diagnostics.ts";
+import type { ExecutorSpec } from "./executor_section.ts";
+import type { MatrixValue } from "../../step/context.ts";
+
+export type { ExecutorSpec, MatrixValue };
+
+/** The pipeline file format version this engine reads. */
+export const PIPELINE_VERSION = 1;
+
+/** Step names. */
+export const STEP_NAME = /^[a-z][a-z0-9_]*$/;
+/** Parameter, axis, input and output names (usable in `${name}`). */
+export const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Output file names: one path segment, a trailing `/` makes it a directory. */
+export const OUTPUT_FILE = /^(?!\.\.?\/?$)[A-Za-z0-9._-]+\/?$/;
+/** Names of published directories under artifacts/out/<profile>/. */
+export const PUBLISH_NAME = /^(?!\.\.?$)[A-Za-z0-9._-]+$/;
+
+/** How a step uses one matrix axis. */
+export type AxisUse =
+  | { axis: string; pos: Pos; mode: "all" }
+  | { axis: string; pos: Pos; mode: "first" }
+  | { axis: string; pos: Pos; mode: "values"; values: MatrixValue[] };
+
+/** An input: the output `output` of step `step`. */
+export interface InputSpec {
+  name: string;
+  step: string;
+  output: string;
+  pos: Pos;
+}
+
+/** A declared output; `kind` is `dir` when the file name ends in `/`. */
+export interface OutputSpec {
+  name: string;
+  /** The file name without a trailing slash. */
+  file: string;
+  kind: "file" | "dir";
+  pos: Pos;
+}
+
+/** Extra permissions beyond the defaults (entries may contain `${param}`). */
+export interface PermissionSpec {
+  net: string[];
+  read: string[];
+  env: string[];
+}
+
+/** What an instance asks of the machine (never part of the cache key). */
+export interface Resources {
+  cores: number;
+  /** As written (e.g. `4G`), for cluster executors. */
+  memory?: string;
+  memoryMb?: number;
+  /** As written (e.g. `2h`), for cluster executors. */
+  time?: string;
+  timeSeconds?: number;
+}
+
+/** One step of the pipeline. */
+export interface StepSpec {
+  name: string;
+  pos: Pos;
+  /** Module path relative to the pipeline directory, as written. */
+  module: string;
+  description?: string;
+  matrix: AxisUse[];
+  params: string[];
+  inputs: InputSpec[];
+  outputs: OutputSpec[];
+  permissions: PermissionSpec;
+  resources: Resources;
+  /** Extra code globs, relative to the pipeline directory. */
+  code: string[];
+  publish?: string;
+  /**
+   * What `archive` bundles by default: true (every output), false (nothing),
+   * or these output names. Absent: every output when the step publishes.
+   */
+  archive?: boolean | string[];
+}
+
+/** A matrix axis and its values (in file order). */
+export interface AxisSpec {
+  name: string;
+  values: MatrixValue[];
+  pos: Pos;
+}
+
+/** A profile: overrides of parameter values and axis values. */
+export interface ProfileSpec {
+  name: string;
+  pos?: Pos;
+  description?: string;
+  params: Record<string, unknown>;
+  matrix: Record<string, MatrixValue[]>;
+}
+
+/** A validated pipeline file. */
+export interface PipelineSpec {
+  /** Absolute path of pipeline.yaml. */
+  file: string;
+  /** The file as shown in messages. */
+  displayFile: string;
+  /** Absolute path of the directory relative paths are resolved against. */
+  dir: string;
+  version: number;
+  /** The study's name, description and license (for archives), if given. */
+  name?: string;
+  description?: string;
+  license?: string;
+  defaultProfile: string;
+  params: Record<string, unknown>;
+  axes: AxisSpec[];
+  /** Steps in file order. */
+  steps: StepSpec[];
+  /** Profiles by name; always contains `default` (empty unless defined). */
+  profiles: Map<string, ProfileSpec>;
+  /** The `executor:` section, if any (absent: local). Never part of a cache key. */
+  executor?: ExecutorSpec;
+  /** `open:` a published file (`<publish name>/<path>`) that reproduce prints at the end. */
+  open?: string;
+}
