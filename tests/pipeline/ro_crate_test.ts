@@ -10,7 +10,7 @@ import {
   npmNameVersion,
   pathId,
 } from "../../lib/pipeline/archive/ro_crate.ts";
-import { readTarGz, tarEntries, writeTarGz } from "../../lib/util/tar.ts";
+import { readTarGz, tarEntries, writeTarGz } from "../../lib/files/tar.ts";
 
 Deno.test("ro-crate: path ids are IRI references that map back to the path", () => {
   for (

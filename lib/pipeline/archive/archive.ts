@@ -21,7 +21,7 @@ import {
   METADATA_FILE,
   type RoCrate,
 } from "./ro_crate.ts";
-import { tarEntries, writeTarGz } from "../../util/tar.ts";
+import { tarEntries, writeTarGz } from "../../files/mod.ts";
 
 /** Archive names (the bundle directory's name, the pin's name). */
 export const ARCHIVE_NAME = /^(?!\.)[A-Za-z0-9._-]+$/;

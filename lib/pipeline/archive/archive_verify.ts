@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { HashPool } from "../keys/mod.ts";
 import { idPath, METADATA_FILE } from "./ro_crate.ts";
-import { readTarGz } from "../../util/tar.ts";
+import { readTarGz } from "../../files/mod.ts";
 
 /** One problem found in a bundle. */
 export interface BundleProblem {

@@ -10,7 +10,7 @@
  */
 
 import { canonicalJson, sha256Hex } from "../keys/mod.ts";
-import { mediaType } from "../../util/media_types.ts";
+import { mediaType } from "../../files/mod.ts";
 import { codeHash } from "../store/mod.ts";
 
 /** The RO-Crate 1.1 JSON-LD context. */

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { relPosix } from "../../util/paths.ts";
+import { relPosix } from "../../files/mod.ts";
 import type { Executor } from "../exec/mod.ts";
 import type { KeyParts } from "../keys/mod.ts";
 import type { Instance } from "../spec/mod.ts";

@@ -28,7 +28,7 @@ import {
   type InputValue,
   PROGRESS_PREFIX,
   type UpstreamRecord,
-} from "../../step/context.ts";
+} from "../../step/mod.ts";
 
 /** Everything needed to run one instance. */
 export interface RunRequest {

@@ -17,7 +17,7 @@ import {
   UsageError,
 } from "../spec/mod.ts";
 import { type RunRecord, Store, upstreamProvenance } from "../store/mod.ts";
-import type { GatheredInput, InputValue, UpstreamRecord } from "../../step/context.ts";
+import type { GatheredInput, InputValue, UpstreamRecord } from "../../step/mod.ts";
 
 /** Where the store lives: `--store`, else $PIPELINE_STORE, else `artifacts/` next to the pipeline file. */
 export function storeRoot(pipelineDir: string, flag?: string): string {

@@ -22,7 +22,7 @@ import { type CommandEnv, lockStore } from "./commands.ts";
 import { UsageError } from "../spec/mod.ts";
 import { formatBytes } from "./display.ts";
 import { openProject } from "../build/mod.ts";
-import { relPosix } from "../../util/paths.ts";
+import { relPosix } from "../../files/mod.ts";
 import { statusLines } from "./status_report.ts";
 
 const rel = (p: string) => {

@@ -5,7 +5,7 @@
  */
 
 import { join } from "node:path";
-import { relPosix } from "../../util/paths.ts";
+import { relPosix } from "../../files/mod.ts";
 import { intOption, type ParsedArgs } from "./cli_args.ts";
 import { type DagFormat, instanceGraph, renderGraph, stepGraph } from "./dag_render.ts";
 import { closest, forcedIds, selectInstances, UsageError } from "../spec/mod.ts";

@@ -8,7 +8,7 @@
 import { canonicalJson, type KeyParts } from "../keys/mod.ts";
 import { formatBytes, formatSeconds } from "./display.ts";
 import { type InstanceStatus, type Project } from "../build/mod.ts";
-import { relPosix } from "../../util/paths.ts";
+import { relPosix } from "../../files/mod.ts";
 import { interpolate } from "../exec/mod.ts";
 
 function pad(s: string, n: number): string {

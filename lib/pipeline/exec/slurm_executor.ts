@@ -19,7 +19,7 @@ import { SlurmClient } from "./slurm_client.ts";
 import { JobLog } from "./slurm_log.ts";
 import { jobComment, type JobPlan, type JobSettings, planJob, slurmTime } from "./slurm_script.ts";
 import { isActive, isQueued, type JobInfo, jobOutcome } from "./slurm_state.ts";
-import { PROGRESS_PREFIX } from "../../step/context.ts";
+import { PROGRESS_PREFIX } from "../../step/mod.ts";
 
 /** Settings of the Slurm executor. */
 export interface SlurmExecutorOptions extends JobSettings {

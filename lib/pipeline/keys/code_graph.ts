@@ -8,8 +8,7 @@
  */
 
 import { dirname, extname, join, relative, resolve } from "node:path";
-import { fromFileUrl, toFileUrl } from "../../util/paths.ts";
-import { globFiles } from "../../util/glob.ts";
+import { fromFileUrl, globFiles, toFileUrl } from "../../files/mod.ts";
 import { hashFile } from "./hash.ts";
 import type { StepSpec } from "../spec/mod.ts";
 

@@ -9,7 +9,7 @@
 import { dirname, join, relative, resolve } from "node:path";
 import { type Diagnostic, PipelineError } from "./diagnostics.ts";
 import { expand, type Expansion } from "./expand.ts";
-import { globFiles } from "../../util/glob.ts";
+import { globFiles } from "../../files/mod.ts";
 import { topoOrder } from "./graph.ts";
 import type { PipelineSpec, StepSpec } from "./schema.ts";
 import { type FileProbe, validateTree } from "./validate.ts";

@@ -7,7 +7,7 @@
 
 import type { Pos } from "./diagnostics.ts";
 import type { ExecutorSpec } from "./executor_section.ts";
-import type { MatrixValue } from "../../step/context.ts";
+import type { MatrixValue } from "../../step/mod.ts";
 
 export type { ExecutorSpec, MatrixValue };
 

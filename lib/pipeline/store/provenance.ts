@@ -10,7 +10,7 @@
 import { canonicalJson, sha256Hex } from "../keys/mod.ts";
 import type { Instance } from "../spec/mod.ts";
 import type { RunRecord } from "./record.ts";
-import type { UpstreamRecord } from "../../step/context.ts";
+import type { UpstreamRecord } from "../../step/mod.ts";
 
 /** One hash for a whole code key part (relative path -> file hash): SHA-256 of its canonical JSON. */
 export function codeHash(code: Record<string, string>): string {
