@@ -2,14 +2,17 @@
  * Builds the WebAssembly kernels from `kernels/assembly/` with the pinned AssemblyScript compiler
  * (deno.json: "assemblyscript/asc"). The output is byte-identical across runs, so the committed
  * `kernels/build/qnn.wasm` can be checked against a fresh build (`tests/qnn/kernels_build_test.ts`).
+ * The entry point `kernels/assembly/qnn.ts` (the f32 and f64 exports of the generic kernels) is
+ * generated first by `kernels/generate.ts`.
  *
- * Usage: `deno run -A kernels/build.ts` (writes kernels/build/qnn.wasm),
- * `deno run -A kernels/build.ts --check` (exit 1 if the committed file differs).
+ * Usage: `deno run -A kernels/build.ts` (writes kernels/assembly/qnn.ts and kernels/build/qnn.wasm),
+ * `deno run -A kernels/build.ts --check` (exit 1 if either committed file differs).
  *
  * @module
  */
 
 import asc from "assemblyscript/asc";
+import { generateEntry } from "./generate.ts";
 
 /** The compiler flags: SIMD with relaxed FMA, a shared imported memory, no runtime. */
 export const ASC_FLAGS = [
@@ -66,8 +69,13 @@ export async function buildKernels(): Promise<Uint8Array> {
 }
 
 if (import.meta.main) {
-  const bytes = await buildKernels();
+  const entry = await generateEntry();
   if (Deno.args.includes("--check")) {
+    const entryCurrent = (await Deno.readTextFile(ENTRY)) === entry;
+    if (!entryCurrent) {
+      console.log("kernels/assembly/qnn.ts differs from kernels/generate.ts's output");
+    }
+    const bytes = await buildKernels();
     const committed = await Deno.readFile(OUTPUT);
     const same = committed.length === bytes.length && committed.every((v, i) => v === bytes[i]);
     console.log(
@@ -75,9 +83,11 @@ if (import.meta.main) {
         ? "kernels/build/qnn.wasm is up to date"
         : "kernels/build/qnn.wasm differs from a fresh build",
     );
-    Deno.exit(same ? 0 : 1);
+    Deno.exit(same && entryCurrent ? 0 : 1);
   }
+  await Deno.writeTextFile(ENTRY, entry);
+  const bytes = await buildKernels();
   await Deno.mkdir(new URL("./build/", import.meta.url), { recursive: true });
   await Deno.writeFile(OUTPUT, bytes);
-  console.log(`wrote kernels/build/qnn.wasm (${bytes.length} bytes)`);
+  console.log(`wrote kernels/assembly/qnn.ts and kernels/build/qnn.wasm (${bytes.length} bytes)`);
 }

@@ -3,6 +3,8 @@
 // T is f32 or f64; a v128 holds L = 16 / sizeof<T>() lanes. Matrices are row-major with an
 // explicit leading dimension (elements). All pointers are byte addresses in the shared memory.
 
+import { conjIm, conjRe } from "./complex";
+
 /** Lanes of T in a v128. */
 // @ts-ignore: decorator
 
@@ -145,22 +147,14 @@ export function gemm_nh<T>(
           const c0r = v128.load(qr + q0 + off), c0i = v128.load(qi + q0 + off);
           const c1r = v128.load(qr + q0 + row + off), c1i = v128.load(qi + q0 + row + off);
           // a conj(c) = (ar cr + ai ci) + i (ai cr - ar ci)
-          m00r = v128.relaxed_madd<T>(a0r, c0r, m00r);
-          m00r = v128.relaxed_madd<T>(a0i, c0i, m00r);
-          m00i = v128.relaxed_madd<T>(a0i, c0r, m00i);
-          m00i = v128.relaxed_nmadd<T>(a0r, c0i, m00i);
-          m01r = v128.relaxed_madd<T>(a0r, c1r, m01r);
-          m01r = v128.relaxed_madd<T>(a0i, c1i, m01r);
-          m01i = v128.relaxed_madd<T>(a0i, c1r, m01i);
-          m01i = v128.relaxed_nmadd<T>(a0r, c1i, m01i);
-          m10r = v128.relaxed_madd<T>(a1r, c0r, m10r);
-          m10r = v128.relaxed_madd<T>(a1i, c0i, m10r);
-          m10i = v128.relaxed_madd<T>(a1i, c0r, m10i);
-          m10i = v128.relaxed_nmadd<T>(a1r, c0i, m10i);
-          m11r = v128.relaxed_madd<T>(a1r, c1r, m11r);
-          m11r = v128.relaxed_madd<T>(a1i, c1i, m11r);
-          m11i = v128.relaxed_madd<T>(a1i, c1r, m11i);
-          m11i = v128.relaxed_nmadd<T>(a1r, c1i, m11i);
+          m00r = conjRe<T>(m00r, a0r, a0i, c0r, c0i);
+          m00i = conjIm<T>(m00i, a0r, a0i, c0r, c0i);
+          m01r = conjRe<T>(m01r, a0r, a0i, c1r, c1i);
+          m01i = conjIm<T>(m01i, a0r, a0i, c1r, c1i);
+          m10r = conjRe<T>(m10r, a1r, a1i, c0r, c0i);
+          m10i = conjIm<T>(m10i, a1r, a1i, c0r, c0i);
+          m11r = conjRe<T>(m11r, a1r, a1i, c1r, c1i);
+          m11i = conjIm<T>(m11i, a1r, a1i, c1r, c1i);
           off += 16;
         }
         const o0 = (<usize> i * <usize> ldm + <usize> j) * S;

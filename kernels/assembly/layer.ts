@@ -5,6 +5,7 @@
 // acting on qubit q = bit q of the row (or column) index. sgn: 256 values of T, the CZ ring's
 // diagonal (+1 or -1).
 
+import { rowIm, rowImAdd, rowRe, rowReAdd } from "./complex";
 import { lanes } from "./gemm";
 
 /** Rows with bit q clear: the p-th such row (p < 128). */
@@ -44,22 +45,10 @@ export function layer_left<T>(
       for (let c: usize = 0; c < width; c += 16) {
         const ar = v128.load(par + c), ai = v128.load(pai + c);
         const br = v128.load(par + delta + c), bi = v128.load(pai + delta + c);
-        let nar = v128.mul<T>(g00r, ar);
-        nar = v128.relaxed_nmadd<T>(g00i, ai, nar);
-        nar = v128.relaxed_madd<T>(g01r, br, nar);
-        nar = v128.relaxed_nmadd<T>(g01i, bi, nar);
-        let nai = v128.mul<T>(g00r, ai);
-        nai = v128.relaxed_madd<T>(g00i, ar, nai);
-        nai = v128.relaxed_madd<T>(g01r, bi, nai);
-        nai = v128.relaxed_madd<T>(g01i, br, nai);
-        let nbr = v128.mul<T>(g10r, ar);
-        nbr = v128.relaxed_nmadd<T>(g10i, ai, nbr);
-        nbr = v128.relaxed_madd<T>(g11r, br, nbr);
-        nbr = v128.relaxed_nmadd<T>(g11i, bi, nbr);
-        let nbi = v128.mul<T>(g10r, ai);
-        nbi = v128.relaxed_madd<T>(g10i, ar, nbi);
-        nbi = v128.relaxed_madd<T>(g11r, bi, nbi);
-        nbi = v128.relaxed_madd<T>(g11i, br, nbi);
+        const nar = rowRe<T>(g00r, g00i, g01r, g01i, ar, ai, br, bi);
+        const nai = rowIm<T>(g00r, g00i, g01r, g01i, ar, ai, br, bi);
+        const nbr = rowRe<T>(g10r, g10i, g11r, g11i, ar, ai, br, bi);
+        const nbi = rowIm<T>(g10r, g10i, g11r, g11i, ar, ai, br, bi);
         v128.store(par + c, nar);
         v128.store(pai + c, nai);
         v128.store(par + delta + c, nbr);
@@ -119,59 +108,23 @@ export function layer_left_tangent<T>(
         const dar = v128.load(dr + o + c), dai = v128.load(di + o + c);
         const dbr = v128.load(dr + o + delta + c), dbi = v128.load(di + o + delta + c);
         // tangent: g (da, db) + h (a, b)
-        let tar = v128.mul<T>(g00r, dar);
-        tar = v128.relaxed_nmadd<T>(g00i, dai, tar);
-        tar = v128.relaxed_madd<T>(g01r, dbr, tar);
-        tar = v128.relaxed_nmadd<T>(g01i, dbi, tar);
-        tar = v128.relaxed_madd<T>(h00r, ar, tar);
-        tar = v128.relaxed_nmadd<T>(h00i, ai, tar);
-        tar = v128.relaxed_madd<T>(h01r, br, tar);
-        tar = v128.relaxed_nmadd<T>(h01i, bi, tar);
-        let tai = v128.mul<T>(g00r, dai);
-        tai = v128.relaxed_madd<T>(g00i, dar, tai);
-        tai = v128.relaxed_madd<T>(g01r, dbi, tai);
-        tai = v128.relaxed_madd<T>(g01i, dbr, tai);
-        tai = v128.relaxed_madd<T>(h00r, ai, tai);
-        tai = v128.relaxed_madd<T>(h00i, ar, tai);
-        tai = v128.relaxed_madd<T>(h01r, bi, tai);
-        tai = v128.relaxed_madd<T>(h01i, br, tai);
-        let tbr = v128.mul<T>(g10r, dar);
-        tbr = v128.relaxed_nmadd<T>(g10i, dai, tbr);
-        tbr = v128.relaxed_madd<T>(g11r, dbr, tbr);
-        tbr = v128.relaxed_nmadd<T>(g11i, dbi, tbr);
-        tbr = v128.relaxed_madd<T>(h10r, ar, tbr);
-        tbr = v128.relaxed_nmadd<T>(h10i, ai, tbr);
-        tbr = v128.relaxed_madd<T>(h11r, br, tbr);
-        tbr = v128.relaxed_nmadd<T>(h11i, bi, tbr);
-        let tbi = v128.mul<T>(g10r, dai);
-        tbi = v128.relaxed_madd<T>(g10i, dar, tbi);
-        tbi = v128.relaxed_madd<T>(g11r, dbi, tbi);
-        tbi = v128.relaxed_madd<T>(g11i, dbr, tbi);
-        tbi = v128.relaxed_madd<T>(h10r, ai, tbi);
-        tbi = v128.relaxed_madd<T>(h10i, ar, tbi);
-        tbi = v128.relaxed_madd<T>(h11r, bi, tbi);
-        tbi = v128.relaxed_madd<T>(h11i, br, tbi);
+        let tar = rowRe<T>(g00r, g00i, g01r, g01i, dar, dai, dbr, dbi);
+        tar = rowReAdd<T>(tar, h00r, h00i, h01r, h01i, ar, ai, br, bi);
+        let tai = rowIm<T>(g00r, g00i, g01r, g01i, dar, dai, dbr, dbi);
+        tai = rowImAdd<T>(tai, h00r, h00i, h01r, h01i, ar, ai, br, bi);
+        let tbr = rowRe<T>(g10r, g10i, g11r, g11i, dar, dai, dbr, dbi);
+        tbr = rowReAdd<T>(tbr, h10r, h10i, h11r, h11i, ar, ai, br, bi);
+        let tbi = rowIm<T>(g10r, g10i, g11r, g11i, dar, dai, dbr, dbi);
+        tbi = rowImAdd<T>(tbi, h10r, h10i, h11r, h11i, ar, ai, br, bi);
         v128.store(dr + o + c, tar);
         v128.store(di + o + c, tai);
         v128.store(dr + o + delta + c, tbr);
         v128.store(di + o + delta + c, tbi);
         // value: g (a, b)
-        let nar = v128.mul<T>(g00r, ar);
-        nar = v128.relaxed_nmadd<T>(g00i, ai, nar);
-        nar = v128.relaxed_madd<T>(g01r, br, nar);
-        nar = v128.relaxed_nmadd<T>(g01i, bi, nar);
-        let nai = v128.mul<T>(g00r, ai);
-        nai = v128.relaxed_madd<T>(g00i, ar, nai);
-        nai = v128.relaxed_madd<T>(g01r, bi, nai);
-        nai = v128.relaxed_madd<T>(g01i, br, nai);
-        let nbr = v128.mul<T>(g10r, ar);
-        nbr = v128.relaxed_nmadd<T>(g10i, ai, nbr);
-        nbr = v128.relaxed_madd<T>(g11r, br, nbr);
-        nbr = v128.relaxed_nmadd<T>(g11i, bi, nbr);
-        let nbi = v128.mul<T>(g10r, ai);
-        nbi = v128.relaxed_madd<T>(g10i, ar, nbi);
-        nbi = v128.relaxed_madd<T>(g11r, bi, nbi);
-        nbi = v128.relaxed_madd<T>(g11i, br, nbi);
+        const nar = rowRe<T>(g00r, g00i, g01r, g01i, ar, ai, br, bi);
+        const nai = rowIm<T>(g00r, g00i, g01r, g01i, ar, ai, br, bi);
+        const nbr = rowRe<T>(g10r, g10i, g11r, g11i, ar, ai, br, bi);
+        const nbi = rowIm<T>(g10r, g10i, g11r, g11i, ar, ai, br, bi);
         v128.store(ur + o + c, nar);
         v128.store(ui + o + c, nai);
         v128.store(ur + o + delta + c, nbr);
@@ -257,22 +210,10 @@ export function layer_right<T>(
           const o = <usize> pairRow(p, qv) * 16;
           const ar = v128.load(rowr + o), ai = v128.load(rowi + o);
           const br = v128.load(rowr + o + delta), bi = v128.load(rowi + o + delta);
-          let nar = v128.mul<T>(g00r, ar);
-          nar = v128.relaxed_nmadd<T>(g00i, ai, nar);
-          nar = v128.relaxed_madd<T>(g01r, br, nar);
-          nar = v128.relaxed_nmadd<T>(g01i, bi, nar);
-          let nai = v128.mul<T>(g00r, ai);
-          nai = v128.relaxed_madd<T>(g00i, ar, nai);
-          nai = v128.relaxed_madd<T>(g01r, bi, nai);
-          nai = v128.relaxed_madd<T>(g01i, br, nai);
-          let nbr = v128.mul<T>(g10r, ar);
-          nbr = v128.relaxed_nmadd<T>(g10i, ai, nbr);
-          nbr = v128.relaxed_madd<T>(g11r, br, nbr);
-          nbr = v128.relaxed_nmadd<T>(g11i, bi, nbr);
-          let nbi = v128.mul<T>(g10r, ai);
-          nbi = v128.relaxed_madd<T>(g10i, ar, nbi);
-          nbi = v128.relaxed_madd<T>(g11r, bi, nbi);
-          nbi = v128.relaxed_madd<T>(g11i, br, nbi);
+          const nar = rowRe<T>(g00r, g00i, g01r, g01i, ar, ai, br, bi);
+          const nai = rowIm<T>(g00r, g00i, g01r, g01i, ar, ai, br, bi);
+          const nbr = rowRe<T>(g10r, g10i, g11r, g11i, ar, ai, br, bi);
+          const nbi = rowIm<T>(g10r, g10i, g11r, g11i, ar, ai, br, bi);
           v128.store(rowr + o, nar);
           v128.store(rowi + o, nai);
           v128.store(rowr + o + delta, nbr);
@@ -305,14 +246,8 @@ export function layer_right<T>(
             sr = v128.shuffle<T>(xr, xr, 2, 3, 0, 1);
             si = v128.shuffle<T>(xi, xi, 2, 3, 0, 1);
           }
-          let nr = v128.mul<T>(dr, xr);
-          nr = v128.relaxed_nmadd<T>(di, xi, nr);
-          nr = v128.relaxed_madd<T>(fr, sr, nr);
-          nr = v128.relaxed_nmadd<T>(fi, si, nr);
-          let ni = v128.mul<T>(dr, xi);
-          ni = v128.relaxed_madd<T>(di, xr, ni);
-          ni = v128.relaxed_madd<T>(fr, si, ni);
-          ni = v128.relaxed_madd<T>(fi, sr, ni);
+          const nr = rowRe<T>(dr, di, fr, fi, xr, xi, sr, si);
+          const ni = rowIm<T>(dr, di, fr, fi, xr, xi, sr, si);
           v128.store(rowr + v, nr);
           v128.store(rowi + v, ni);
         }
