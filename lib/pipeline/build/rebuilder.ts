@@ -16,7 +16,9 @@
  * right size) and the answer carries human reasons compared with the last
  * run under the profile. `use` is for a run that will act on the answer:
  * damaged blobs are re-hashed, quarantined and the records using them
- * dropped (so the producer reruns), and a hit is noted in the profile's index.
+ * dropped (so the producer reruns), and a hit is noted in the profile's index
+ * (only when the index named another key: a run with nothing to do writes
+ * nothing).
  *
  * @module
  */
@@ -150,6 +152,11 @@ export class Rebuilder {
     const rec = await store.readRecord(key);
     if (!rec || (await checkRecord(store, rec, this.options.note)).length > 0) {
       return { ...base, upToDate: false };
+    }
+    // A no-op run writes nothing: the index is rewritten only when it names another key.
+    const last = await store.readIndex(this.profile, inst.id);
+    if (last?.key === key && last.format === RECORD_FORMAT) {
+      return { ...base, upToDate: true, record: rec };
     }
     await store.writeIndex({
       format: RECORD_FORMAT,
