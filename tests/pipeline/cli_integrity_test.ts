@@ -93,3 +93,42 @@ Deno.test("integrity: a damaged file of a directory output is caught too", async
     await removeProject(dir);
   }
 });
+
+Deno.test("integrity: a same-size edit of a published file is found by verify and repaired by reproduce", async () => {
+  const dir = await makeProject();
+  try {
+    equal((await cli(dir, ["reproduce"])).code, 0);
+    const published = join(dir, "artifacts/out/default/summary/total.json");
+    const good = await Deno.readTextFile(published);
+    const edit = async () => {
+      // Same size, other bytes: a size comparison cannot see it.
+      const bad = good.replace(/\d/, (d) => (d === "1" ? "2" : "1"));
+      ok(bad !== good && bad.length === good.length);
+      await Deno.writeTextFile(published, bad);
+    };
+
+    await edit();
+    const v = await cli(dir, ["verify"]);
+    equal(v.code, 1, v.stdout + v.stderr);
+    match(
+      v.stdout,
+      /PUBLISHED artifacts\/out\/default\/summary\/total\.json differs from its result \(restored\)/,
+    );
+    equal(await Deno.readTextFile(published), good);
+
+    await edit();
+    const r = await cli(dir, ["reproduce"]);
+    equal(r.code, 0, r.stdout + r.stderr);
+    deepStrictEqual(ran(r.stdout), []);
+    match(
+      r.stdout,
+      /repaired 1 published file\(s\) that no longer matched their results: artifacts\/out\/default\/summary\/total\.json/,
+    );
+    equal(await Deno.readTextFile(published), good);
+    const again = await cli(dir, ["verify"]);
+    equal(again.code, 0, again.stdout);
+    match(again.stdout, /all good/);
+  } finally {
+    await removeProject(dir);
+  }
+});

@@ -171,6 +171,13 @@ export async function publishAll(
       continue;
     }
     const r = await publishStep(project.store, profile, step.publish, insts, records);
-    if (r.changed) observer.print(`published ${step.name} -> ${relPosix(Deno.cwd(), r.path)}/`);
+    const where = relPosix(Deno.cwd(), r.path);
+    if (r.repaired.length) {
+      observer.print(
+        `repaired ${r.repaired.length} published file(s) that no longer matched their results: ${
+          r.repaired.map((f) => `${where}/${f}`).join(", ")
+        }`,
+      );
+    } else if (r.changed) observer.print(`published ${step.name} -> ${where}/`);
   }
 }

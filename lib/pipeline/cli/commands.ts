@@ -23,6 +23,7 @@ import {
   collectGarbage,
   describeHolder,
   type HeldLock,
+  verifyPublished,
   verifyStore,
 } from "../store/mod.ts";
 import { chooseExecutor, createExecutor, defaultJobs } from "../exec/mod.ts";
@@ -225,7 +226,15 @@ export async function cmdVerify(a: ParsedArgs, env: CommandEnv): Promise<number>
     for (const t of r.trees) {
       env.out(`DAMAGED TREE ${rel(engine.store.treePath(t))} (removed; rebuilt on next use)`);
     }
-    const bad = r.problems.length + r.trees.length;
+    const published = await verifyPublished(engine.store);
+    for (const p of published) {
+      env.out(
+        `PUBLISHED ${rel(p.path)} differs from its result (${
+          p.restored ? "restored" : "its blob is gone too; the next reproduce republishes it"
+        })`,
+      );
+    }
+    const bad = r.problems.length + r.trees.length + published.length;
     env.out(
       `verified ${r.blobs} blob(s), ${formatBytes(r.bytes)}: ${
         bad === 0 ? "all good" : `${bad} problem(s)`

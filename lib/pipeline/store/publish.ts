@@ -9,7 +9,7 @@
  */
 
 import { dirname, join } from "node:path";
-import { canonicalJson } from "../keys/mod.ts";
+import { canonicalJson, hashFile } from "../keys/mod.ts";
 import { escapeId, type Instance, matrixLabel } from "../spec/mod.ts";
 import type { RunRecord } from "./record.ts";
 import { randomSuffix, removeAll, type Store } from "./store.ts";
@@ -37,31 +37,112 @@ async function plan(store: Store, instances: Instance[], records: Map<string, Ru
   return files;
 }
 
-/** Copies the outputs of `instances` (all of one step) to the step's published directory. */
+/** Size, mtime and inode of a published file when it was last known to match its blob. */
+type FileStat = [size: number, mtimeMs: number, ino: number];
+
+/** The stat cache of a published directory (short-cuts only, never the truth). */
+function statPath(store: Store, profile: string, name: string): string {
+  return join(store.out, profile, `.${name}.stat`);
+}
+
+function statOf(st: Deno.FileInfo): FileStat {
+  return [st.size, st.mtime?.getTime() ?? -1, st.ino ?? -1];
+}
+
+async function readStats(path: string): Promise<Record<string, FileStat>> {
+  try {
+    const v = JSON.parse(await Deno.readTextFile(path));
+    return typeof v === "object" && v !== null ? v : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The published files that no longer match their blobs: missing, another
+ * size, or (when size, mtime or inode moved since they were last checked)
+ * other bytes. `hashAlways` re-hashes every file (`verify`).
+ */
+export async function damagedPublished(
+  dest: string,
+  files: Map<string, { hash: string; size: number }>,
+  stats: Record<string, FileStat>,
+  hashAlways = false,
+): Promise<{ damaged: string[]; stats: Record<string, FileStat>; rehashed: boolean }> {
+  const damaged: string[] = [];
+  const next: Record<string, FileStat> = {};
+  let rehashed = false;
+  for (const [rel, f] of files) {
+    const st = await Deno.stat(join(dest, rel)).catch(() => null);
+    if (!st || !st.isFile || st.size !== f.size) {
+      damaged.push(rel);
+      continue;
+    }
+    const now = statOf(st);
+    const known = stats[rel];
+    if (!hashAlways && known && known.every((x, i) => x === now[i])) {
+      next[rel] = now;
+      continue;
+    }
+    rehashed = true;
+    const d = await hashFile(join(dest, rel)).catch(() => null);
+    if (d?.hash === f.hash) next[rel] = now;
+    else damaged.push(rel);
+  }
+  return { damaged, stats: next, rehashed };
+}
+
+/** Copies a blob over one published file (temp file + rename, so no reader sees half of it). */
+async function restoreFile(store: Store, dest: string, rel: string, hash: string): Promise<void> {
+  const target = join(dest, rel);
+  await Deno.mkdir(dirname(target), { recursive: true });
+  const tmp = `${target}.restore-${randomSuffix()}`;
+  try {
+    await Deno.copyFile(store.blobPath(hash), tmp);
+    await Deno.chmod(tmp, 0o644);
+    await Deno.rename(tmp, target);
+  } finally {
+    await removeAll(tmp).catch(() => {});
+  }
+}
+
+/** What publishing did: nothing, a fresh copy, or repaired files. */
+export interface PublishResult {
+  path: string;
+  changed: boolean;
+  /** Published files that had been altered and were restored from their blobs. */
+  repaired: string[];
+}
+
+/**
+ * Copies the outputs of `instances` (all of one step) to the step's published
+ * directory; when the same content is already published, only files that no
+ * longer match their blobs are restored, and nothing is written otherwise.
+ */
 export async function publishStep(
   store: Store,
   profile: string,
   name: string,
   instances: Instance[],
   records: Map<string, RunRecord>,
-): Promise<{ path: string; changed: boolean }> {
+): Promise<PublishResult> {
   const dest = store.publishPath(profile, name);
   const files = await plan(store, instances, records);
   const manifest = canonicalJson(
     Object.fromEntries([...files].sort(([a], [b]) => (a < b ? -1 : 1))),
   );
   const marker = join(store.out, profile, `.${name}.json`);
-  // Skip the copy when the same content is already published and looks intact.
-  try {
-    if (await Deno.readTextFile(marker) === manifest) {
-      let intact = true;
-      for (const [rel, f] of files) {
-        const st = await Deno.stat(join(dest, rel)).catch(() => null);
-        if (!st || st.size !== f.size) intact = false;
-      }
-      if (intact) return { path: dest, changed: false };
+  const statFile = statPath(store, profile, name);
+  const published = await Deno.readTextFile(marker).catch(() => null);
+  if (published === manifest) {
+    const check = await damagedPublished(dest, files, await readStats(statFile));
+    for (const rel of check.damaged) await restoreFile(store, dest, rel, files.get(rel)!.hash);
+    if (check.damaged.length || check.rehashed) {
+      const after = await damagedPublished(dest, files, check.stats);
+      await writeStats(statFile, after.stats);
     }
-  } catch { /* not published yet */ }
+    return { path: dest, changed: check.damaged.length > 0, repaired: check.damaged };
+  }
   const build = join(store.tmp, `.publish-${randomSuffix()}`);
   for (const [rel, f] of files) {
     const target = join(build, rel);
@@ -78,5 +159,61 @@ export async function publishStep(
   await Deno.rename(build, dest);
   await removeAll(old);
   await Deno.writeTextFile(marker, manifest);
-  return { path: dest, changed: true };
+  const fresh = await damagedPublished(dest, files, {}, false);
+  await writeStats(statFile, fresh.stats);
+  return { path: dest, changed: true, repaired: [] };
+}
+
+async function writeStats(path: string, stats: Record<string, FileStat>): Promise<void> {
+  const tmp = `${path}.tmp-${randomSuffix()}`;
+  await Deno.writeTextFile(tmp, canonicalJson(stats));
+  await Deno.rename(tmp, path);
+}
+
+/** One published file that did not match its blob, found (and restored) by `verify`. */
+export interface PublishedProblem {
+  path: string;
+  /** Restored from its blob (false: the blob is gone too; the next reproduce republishes). */
+  restored: boolean;
+}
+
+/**
+ * Re-hashes every published file of every profile against the blob its
+ * publication manifest names, and restores the ones that differ.
+ */
+export async function verifyPublished(store: Store): Promise<PublishedProblem[]> {
+  const out: PublishedProblem[] = [];
+  let profiles: string[] = [];
+  try {
+    for await (const e of Deno.readDir(store.out)) if (e.isDirectory) profiles.push(e.name);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  profiles = profiles.sort();
+  for (const profile of profiles) {
+    const names: string[] = [];
+    for await (const e of Deno.readDir(join(store.out, profile))) {
+      const m = /^\.(.+)\.json$/.exec(e.name);
+      if (e.isFile && m) names.push(m[1]);
+    }
+    for (const name of names.sort()) {
+      let files: Map<string, { hash: string; size: number }>;
+      try {
+        const raw = JSON.parse(await Deno.readTextFile(join(store.out, profile, `.${name}.json`)));
+        files = new Map(Object.entries(raw as Record<string, { hash: string; size: number }>));
+      } catch {
+        continue; // not a publication manifest
+      }
+      const dest = store.publishPath(profile, name);
+      const check = await damagedPublished(dest, files, {}, true);
+      for (const rel of check.damaged) {
+        const blobOk = (await store.blobState(files.get(rel)!.hash, files.get(rel)!.size)) === "ok";
+        if (blobOk) await restoreFile(store, dest, rel, files.get(rel)!.hash);
+        out.push({ path: join(dest, rel), restored: blobOk });
+      }
+      const after = await damagedPublished(dest, files, {}, true);
+      await writeStats(statPath(store, profile, name), after.stats);
+    }
+  }
+  return out;
 }
