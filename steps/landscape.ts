@@ -9,7 +9,7 @@
  */
 
 import { readBest, readTrajectory, writeLandscape } from "../lib/artifacts/mod.ts";
-import { gridAxis, landscapePlane, pointAt } from "../lib/landscape/landscape.ts";
+import { gridAxis, landscapePlane, pointAt } from "../lib/landscape/pca_plane.ts";
 import { createSimulator, evaluate, modelParamCount, qnnParamCount } from "../lib/qnn/mod.ts";
 import { runStep, type StepContext, StepError } from "../lib/step/context.ts";
 import { readTrainingSet } from "./inputs.ts";
