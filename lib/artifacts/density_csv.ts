@@ -6,7 +6,7 @@
  */
 
 import { toCsv } from "../util/csv.ts";
-import { fail, parseNumericCsv, readText } from "./file_checks.ts";
+import { parseRows, readText } from "./file_checks.ts";
 
 /** One row of `density.csv`. */
 export interface DensityRow {
@@ -32,9 +32,7 @@ export async function writeDensity(
 
 /** Parses and checks the text of `density.csv` (rows sorted by lambda). */
 export function parseDensity(text: string, path: string): DensityRow[] {
-  const rows = parseNumericCsv(text, DENSITY_COLUMNS, path) as unknown as DensityRow[];
-  if (rows.length === 0) fail(path, "no rows");
-  return rows.sort((a, b) => a.lambda - b.lambda);
+  return parseRows<DensityRow>(text, path, DENSITY_COLUMNS, "lambda");
 }
 
 /** Reads and checks `density.csv`. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ArtifactError, jsonText } from "./file_checks.ts";
+import { jsonText, readTaggedDocument } from "./file_checks.ts";
 
 /** One entry of `manifest.json`. */
 export interface ManifestEntry {
@@ -47,18 +47,11 @@ export function manifestJson(m: FiguresManifest): string {
  * ```
  */
 export async function readFiguresManifest(dir: string): Promise<FiguresManifest> {
-  const path = `${dir}/${MANIFEST_JSON}`;
-  let m: FiguresManifest;
-  try {
-    m = JSON.parse(await Deno.readTextFile(path)) as FiguresManifest;
-  } catch (e) {
-    throw new ArtifactError(
-      path,
-      `${path}: cannot read the figures manifest (${(e as Error).message})`,
-    );
-  }
-  if (m?.format !== FIGURES_FORMAT || !Array.isArray(m.figures)) {
-    throw new ArtifactError(path, `${path}: not a figures manifest (format ${FIGURES_FORMAT})`);
-  }
-  return m;
+  return await readTaggedDocument<FiguresManifest>(
+    `${dir}/${MANIFEST_JSON}`,
+    FIGURES_FORMAT,
+    "figures",
+    "the figures manifest",
+    "a figures manifest",
+  );
 }

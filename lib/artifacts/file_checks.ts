@@ -117,3 +117,42 @@ export function parseNumericCsv(
     return out;
   });
 }
+
+/**
+ * Parses a numeric CSV artifact into typed rows sorted by `sortKey`; at least
+ * one row is required.
+ */
+export function parseRows<T>(
+  text: string,
+  path: string,
+  columns: readonly (keyof T & string)[],
+  sortKey: keyof T & string,
+): T[] {
+  const rows = parseNumericCsv(text, columns, path);
+  if (rows.length === 0) fail(path, "no rows");
+  return rows.sort((a, b) => a[sortKey] - b[sortKey]) as unknown as T[];
+}
+
+/**
+ * Reads a JSON document that carries a `format` tag and a list under
+ * `listKey` (the directory manifests of the tables and charts steps).
+ * `what` names it in "cannot read …", `kind` in "not … (format …)".
+ */
+export async function readTaggedDocument<T>(
+  path: string,
+  format: string,
+  listKey: string,
+  what: string,
+  kind: string,
+): Promise<T> {
+  let doc: Record<string, unknown> | null;
+  try {
+    doc = JSON.parse(await Deno.readTextFile(path));
+  } catch (e) {
+    throw new ArtifactError(path, `${path}: cannot read ${what} (${(e as Error).message})`);
+  }
+  if (doc?.format !== format || !Array.isArray(doc[listKey])) {
+    throw new ArtifactError(path, `${path}: not ${kind} (format ${format})`);
+  }
+  return doc as T;
+}

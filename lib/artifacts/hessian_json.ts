@@ -53,13 +53,8 @@ export interface HessianJson {
  * other field as it comes (older or partial documents are accepted: the
  * tables and charts say what is missing).
  */
-export interface Hessian {
-  P: number;
-  d: number;
-  seed: number;
-  n_params: number;
-  epoch: number;
-  lambda_max: number;
+export interface Hessian
+  extends Pick<HessianJson, "P" | "d" | "seed" | "n_params" | "epoch" | "lambda_max"> {
   gauss_newton?: { lambda_max: number; iterations?: number } | null;
   curvature?: { lambda_max: number; lambda_min?: number; iterations?: number } | null;
   power?: { eigenvalue: number; iterations: number; converged: boolean } | null;

@@ -8,7 +8,7 @@
  */
 
 import { type Cell, toCsv } from "../util/csv.ts";
-import { fail, parseNumericCsv, readText } from "./file_checks.ts";
+import { parseRows, readText } from "./file_checks.ts";
 
 /** One row of `history.csv`: the epoch's rate and the full-set losses and accuracies. */
 export interface HistoryRow {
@@ -71,9 +71,7 @@ export async function writeHistory(path: string, rows: readonly HistoryRow[]): P
  * by epoch). Columns beyond the history's, such as `seconds`, are kept.
  */
 export function parseHistory(text: string, path: string): HistoryRow[] {
-  const rows = parseNumericCsv(text, HISTORY_COLUMNS, path) as unknown as HistoryRow[];
-  if (rows.length === 0) fail(path, "no rows");
-  return rows.sort((a, b) => a.epoch - b.epoch);
+  return parseRows<HistoryRow>(text, path, HISTORY_COLUMNS, "epoch");
 }
 
 /**
@@ -91,9 +89,7 @@ export async function readHistory(path: string): Promise<HistoryRow[]> {
 
 /** Parses and checks the text of `metrics.csv` (the `seconds` column required). */
 export function parseMetrics(text: string, path: string): MetricsRow[] {
-  const rows = parseNumericCsv(text, METRICS_COLUMNS, path) as unknown as MetricsRow[];
-  if (rows.length === 0) fail(path, "no rows");
-  return rows.sort((a, b) => a.epoch - b.epoch);
+  return parseRows<MetricsRow>(text, path, METRICS_COLUMNS, "epoch");
 }
 
 /** Reads and checks `metrics.csv`. */

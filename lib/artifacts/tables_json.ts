@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ArtifactError, jsonText } from "./file_checks.ts";
+import { jsonText, readTaggedDocument } from "./file_checks.ts";
 
 /** A simple grid: column headers and rows of display strings ("\n" breaks a line). */
 export interface Grid {
@@ -70,15 +70,11 @@ export function tablesJson(doc: TablesDocument): string {
  * ```
  */
 export async function readTablesDocument(dir: string): Promise<TablesDocument> {
-  const path = `${dir}/${TABLES_JSON}`;
-  let doc: TablesDocument;
-  try {
-    doc = JSON.parse(await Deno.readTextFile(path)) as TablesDocument;
-  } catch (e) {
-    throw new ArtifactError(path, `${path}: cannot read the tables (${(e as Error).message})`);
-  }
-  if (doc?.format !== TABLES_FORMAT || !Array.isArray(doc.tables)) {
-    throw new ArtifactError(path, `${path}: not a tables document (format ${TABLES_FORMAT})`);
-  }
-  return doc;
+  return await readTaggedDocument<TablesDocument>(
+    `${dir}/${TABLES_JSON}`,
+    TABLES_FORMAT,
+    "tables",
+    "the tables",
+    "a tables document",
+  );
 }
