@@ -15,11 +15,9 @@
  */
 
 import { runStep, type StepContext, StepError } from "../lib/step/context.ts";
-import { loadStudy } from "../lib/report/collect.ts";
-import { buildFigures, writeFigures } from "../lib/charts/figures.ts";
-import { readFirstImage } from "../lib/charts/fig2_patches.ts";
-import { optionalGathered, optionalPath, outputDir, seedsParam } from "../lib/report/step_io.ts";
-import { FONT_PACKAGE } from "../lib/charts/deps.ts";
+import { loadStudy } from "../lib/study/mod.ts";
+import { buildFigures, FONT_PACKAGE, readFirstImage, writeFigures } from "../lib/charts/mod.ts";
+import { optionalGathered, optionalPath, outputDir, seedsParam } from "./step_io.ts";
 
 /** Runs the step. */
 export async function main(ctx: StepContext): Promise<void> {

@@ -9,12 +9,12 @@
  * @module
  */
 
+import { readBest, writeDensity, writeHessian } from "../lib/artifacts/mod.ts";
 import { analyseHessian, densityRows } from "../lib/hessian/analysis.ts";
 import { hessianOperators, hvpRelativeError } from "../lib/hessian/operators.ts";
 import { readNpy } from "../lib/io/npy.ts";
 import { createSimulator, modelParamCount } from "../lib/qnn/mod.ts";
 import { runStep, type StepContext, StepError } from "../lib/step/context.ts";
-import { toCsv } from "../lib/util/csv.ts";
 import { Prng } from "../lib/util/prng.ts";
 import { readTrainingSet } from "./inputs.ts";
 import { readAggregate, readInt, readNumber, readOptionalInt } from "./params.ts";
@@ -40,7 +40,7 @@ export async function main(ctx: StepContext): Promise<void> {
   const samples = readOptionalInt(ctx, "hessian_samples", 1);
 
   const params = (await readNpy(ctx.input("best_params"), "f8")).data;
-  const best = JSON.parse(await Deno.readTextFile(ctx.input("best")));
+  const best = await readBest(ctx.input("best"));
   const n = modelParamCount(spec);
   if (params.length !== n) {
     throw new StepError(
@@ -70,7 +70,7 @@ export async function main(ctx: StepContext): Promise<void> {
     const probe = new Float64Array(n);
     Prng.from(seed, "hessian-hvp-error").fillNormal(probe);
     const relErr = await hvpRelativeError(sim, params, images, labels, probe, epsilon);
-    const body = {
+    await writeHessian(ctx.output("hessian"), {
       P,
       d,
       seed,
@@ -83,12 +83,8 @@ export async function main(ctx: StepContext): Promise<void> {
         relative_error: relErr,
       },
       n_samples: labels.length,
-    };
-    await Deno.writeTextFile(ctx.output("hessian"), JSON.stringify(body, null, 2) + "\n");
-    await Deno.writeTextFile(
-      ctx.output("density"),
-      toCsv(["lambda", "density"], densityRows(result.slq, opts.densityBins)),
-    );
+    });
+    await writeDensity(ctx.output("density"), densityRows(result.slq, opts.densityBins));
     ctx.log(
       `lambda_max ${result.lambda_max.toFixed(4)} (power, ${result.power.iterations} products; ` +
         `Lanczos ${result.lanczos.eigenvalue.toFixed(4)} in ${result.lanczos.iterations}); ` +

@@ -8,8 +8,8 @@
  * @module
  */
 
-import { readNpy } from "../lib/io/npy.ts";
-import { gridAxis, landscapePlane, pointAt } from "../lib/landscape/landscape.ts";
+import { readBest, readTrajectory, writeLandscape } from "../lib/artifacts/mod.ts";
+import { gridAxis, landscapePlane, pointAt } from "../lib/landscape/pca_plane.ts";
 import { createSimulator, evaluate, modelParamCount, qnnParamCount } from "../lib/qnn/mod.ts";
 import { runStep, type StepContext, StepError } from "../lib/step/context.ts";
 import { readTrainingSet } from "./inputs.ts";
@@ -25,14 +25,14 @@ export async function main(ctx: StepContext): Promise<void> {
   const margin = readNumber(ctx, "landscape_margin");
   const samples = readOptionalInt(ctx, "landscape_samples", 1);
   const n = modelParamCount(spec);
-  const traj = await readNpy(ctx.input("trajectory"), "f8");
-  const [rows, cols] = traj.shape;
-  if (traj.shape.length !== 2 || cols !== n) {
+  const traj = await readTrajectory(ctx.input("trajectory"));
+  const rows = traj.rows;
+  if (traj.n !== n) {
     throw new StepError(
-      `${ctx.id}: trajectory has shape [${traj.shape}], expected [epochs + 1, ${n}]`,
+      `${ctx.id}: trajectory has shape [${rows},${traj.n}], expected [epochs + 1, ${n}]`,
     );
   }
-  const best = JSON.parse(await Deno.readTextFile(ctx.input("best")));
+  const best = await readBest(ctx.input("best"));
   const minRow = best.epoch;
   const { images, labels } = await readTrainingSet(ctx, samples, seed, "landscape-subset");
 
@@ -63,7 +63,7 @@ export async function main(ctx: StepContext): Promise<void> {
   } finally {
     sim.close();
   }
-  const body = {
+  await writeLandscape(ctx.output("landscape"), {
     P,
     d,
     seed,
@@ -74,8 +74,7 @@ export async function main(ctx: StepContext): Promise<void> {
     loss,
     trajectory: plane.trajectory,
     n_samples: labels.length,
-  };
-  await Deno.writeTextFile(ctx.output("landscape"), JSON.stringify(body, null, 2) + "\n");
+  });
   // Timings go to the log, not the artifact, so a rerun gives identical bytes.
   ctx.log(
     `grid done in ${((performance.now() - t0) / 1000).toFixed(1)} s; loss range ${range(loss)}`,

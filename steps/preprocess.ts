@@ -1,7 +1,7 @@
 /**
  * Step `preprocess`: MNIST IDX files in, the paper's 14 x 14 angle images
  * out. Every byte becomes `byte / 255 * 2π / 8`, then 2 x 2 blocks are
- * averaged (`lib/data/preprocess.ts`: float64, rounded to float32 once).
+ * averaged (`lib/data/angle_pooling.ts`: float64, rounded to float32 once).
  *
  * Params: `n_train`, `n_test` (null = every image; else a stratified subset
  * of that size, class proportions kept, `lib/data/stratify.ts`) and
@@ -17,7 +17,7 @@
 
 import { runStep, type StepContext, StepError } from "../lib/step/context.ts";
 import { readMnistImages, readMnistLabels } from "../lib/data/idx.ts";
-import { poolAngles } from "../lib/data/preprocess.ts";
+import { poolAngles } from "../lib/data/angle_pooling.ts";
 import { stratifiedSubset } from "../lib/data/stratify.ts";
 import { takeDigits } from "../lib/data/mnist.ts";
 import { writeNpy } from "../lib/io/npy.ts";

@@ -9,18 +9,30 @@
  * @module
  */
 
+import { readFiguresManifest, readTablesDocument } from "../lib/artifacts/mod.ts";
+import { type ReportFigure, reportHtml } from "../lib/report/mod.ts";
 import { runStep, type StepContext } from "../lib/step/context.ts";
-import { reportHtml } from "../lib/report/html.ts";
-import { readFiguresDir, readTablesDir } from "../lib/report/report_inputs.ts";
-import { inputDir, outputDir } from "../lib/report/step_io.ts";
+import { inputDir, outputDir } from "./step_io.ts";
+
+/** The figures of a `figures/` directory as the report takes them: the manifest and each SVG. */
+async function readFigures(dir: string): Promise<ReportFigure[]> {
+  const m = await readFiguresManifest(dir);
+  return await Promise.all(m.figures.map(async (f) => ({
+    name: f.name,
+    title: f.title,
+    caption: f.caption,
+    notes: f.notes ?? [],
+    svg: f.files ? await Deno.readTextFile(`${dir}/${f.files.svg}`) : null,
+  })));
+}
 
 /** Runs the step. */
 export async function main(ctx: StepContext): Promise<void> {
   const tablesDir = inputDir(ctx, "tables");
   const figuresDir = inputDir(ctx, "figures");
   // One after the other, so a broken input always gives the same first error.
-  const tables = await readTablesDir(tablesDir);
-  const figures = await readFiguresDir(figuresDir);
+  const tables = await readTablesDocument(tablesDir);
+  const figures = await readFigures(figuresDir);
   const name = ctx.params["profile_name"];
   const html = reportHtml({
     profileName: typeof name === "string" && name !== "" ? name : null,

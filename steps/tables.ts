@@ -11,11 +11,9 @@
  */
 
 import { runStep, type StepContext } from "../lib/step/context.ts";
-import { loadStudy } from "../lib/report/collect.ts";
-import { buildTables } from "../lib/report/tables.ts";
-import { writeTables } from "../lib/report/write_tables.ts";
-import { optionalGathered, outputDir, seedsParam } from "../lib/report/step_io.ts";
-import { checkBestAgainstMetrics } from "../lib/report/consistency.ts";
+import { checkBestAgainstMetrics, loadStudy } from "../lib/study/mod.ts";
+import { buildTables, writeTables } from "../lib/report/mod.ts";
+import { optionalGathered, outputDir, seedsParam } from "./step_io.ts";
 
 /** Runs the step. */
 export async function main(ctx: StepContext): Promise<void> {

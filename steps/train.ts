@@ -6,10 +6,16 @@
  * @module
  */
 
+import {
+  type MetricsRow,
+  writeBest,
+  writeHistory,
+  writeMetrics,
+  writeTrajectory,
+} from "../lib/artifacts/mod.ts";
 import { readNpy, writeNpy } from "../lib/io/npy.ts";
 import { modelParamCount, qnnParamCount } from "../lib/qnn/mod.ts";
-import { type EpochMetrics, train } from "../lib/train/train_loop.ts";
-import { toCsv } from "../lib/util/csv.ts";
+import { train } from "../lib/train/train_loop.ts";
 import { runStep, type StepContext, StepError } from "../lib/step/context.ts";
 import { learningRateFor, readAggregate, readBetas, readInt, readNumber } from "./params.ts";
 
@@ -59,7 +65,7 @@ export async function main(ctx: StepContext): Promise<void> {
         (e - 1 + b / nb) / Math.max(1, epochs),
         `epoch ${e}/${epochs} batch ${b}/${nb} loss ${loss.toFixed(4)}`,
       ),
-    onEpoch: (m: EpochMetrics, resumed) => {
+    onEpoch: (m: MetricsRow, resumed) => {
       if (!resumed && m.epoch > 0) optimised++;
       const elapsed = (performance.now() - started) / 1000;
       const left = epochs - m.epoch;
@@ -74,22 +80,12 @@ export async function main(ctx: StepContext): Promise<void> {
     },
   });
   const rows = result.metrics.length;
-  await writeNpy(ctx.output("trajectory"), result.trajectory, [rows, n]);
+  await writeTrajectory(ctx.output("trajectory"), { data: result.trajectory, rows, n });
   // Two tables of the same rows: metrics.csv for people, with each epoch's wall-clock seconds, and
   // history.csv without them, which is a pure function of the inputs: downstream steps read it, so
   // a rerun (or another executor) that reproduces the numbers reruns nothing after it.
-  const columns = ["epoch", "lr", "train_loss", "train_acc", "test_loss", "test_acc"];
-  const rowsOf = (
-    m: EpochMetrics,
-  ) => [m.epoch, m.lr, m.train_loss, m.train_acc, m.test_loss, m.test_acc];
-  await Deno.writeTextFile(
-    ctx.output("metrics"),
-    toCsv(
-      [...columns, "seconds"],
-      result.metrics.map((m) => [...rowsOf(m), Number(m.seconds.toFixed(3))]),
-    ),
-  );
-  await Deno.writeTextFile(ctx.output("history"), toCsv(columns, result.metrics.map(rowsOf)));
+  await writeMetrics(ctx.output("metrics"), result.metrics);
+  await writeHistory(ctx.output("history"), result.metrics);
   const best = result.metrics[result.bestEpoch];
   if (best.epoch !== result.bestEpoch) throw new StepError("internal: metrics rows out of order");
   await writeNpy(
@@ -97,28 +93,21 @@ export async function main(ctx: StepContext): Promise<void> {
     result.trajectory.slice(result.bestEpoch * n, (result.bestEpoch + 1) * n),
     [n],
   );
-  await Deno.writeTextFile(
-    ctx.output("best"),
-    JSON.stringify(
-      {
-        P,
-        d,
-        seed,
-        n_params: n,
-        n_qnn_params: qnnParamCount(d),
-        epoch: best.epoch,
-        train_loss: best.train_loss,
-        train_acc: best.train_acc,
-        test_loss: best.test_loss,
-        test_acc: best.test_acc,
-        epochs,
-        n_train: trainY.data.length,
-        n_test: testY.data.length,
-      },
-      null,
-      2,
-    ) + "\n",
-  );
+  await writeBest(ctx.output("best"), {
+    P,
+    d,
+    seed,
+    n_params: n,
+    n_qnn_params: qnnParamCount(d),
+    epoch: best.epoch,
+    train_loss: best.train_loss,
+    train_acc: best.train_acc,
+    test_loss: best.test_loss,
+    test_acc: best.test_acc,
+    epochs,
+    n_train: trainY.data.length,
+    n_test: testY.data.length,
+  });
   ctx.log(
     `minimum training loss at epoch ${best.epoch}: test loss ${best.test_loss.toFixed(4)}, ` +
       `test accuracy ${best.test_acc.toFixed(4)}`,

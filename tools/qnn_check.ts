@@ -13,8 +13,7 @@
  */
 
 import { layoutForPatchCount } from "../lib/data/patches.ts";
-import { createSimulator } from "../lib/qnn/simulator.ts";
-import { modelParamCount, qnnParamCount } from "../lib/qnn/spec.ts";
+import { createSimulator, modelParamCount, qnnParamCount } from "../lib/qnn/mod.ts";
 
 /** A validated input. */
 export interface CheckInput {

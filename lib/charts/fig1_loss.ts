@@ -6,15 +6,15 @@
  * @module
  */
 
-import type { MetricsRow } from "../report/artifacts.ts";
-import { configurations, findRun, type Study } from "../report/collect.ts";
+import type { HistoryRow } from "../artifacts/mod.ts";
+import { configurations, findRun, type Study } from "../study/mod.ts";
 import type { TopLevelSpec } from "./deps.ts";
-import type { Figure } from "./figure.ts";
+import type { Figure } from "./figure_spec.ts";
 import { columnHeader, CONFIG, rowHeader, sig, SPLIT_COLORS } from "./theme.ts";
 
 /** The epoch of minimum training loss (initialisation excluded), or null. */
-export function minTrainEpoch(rows: readonly MetricsRow[]): number | null {
-  let best: MetricsRow | null = null;
+export function minTrainEpoch(rows: readonly HistoryRow[]): number | null {
+  let best: HistoryRow | null = null;
   for (const r of rows) if (r.epoch > 0 && (!best || r.train_loss < best.train_loss)) best = r;
   return best?.epoch ?? null;
 }

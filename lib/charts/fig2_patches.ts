@@ -12,10 +12,10 @@
 
 import { layoutForPatchCount, type PatchLayout } from "../data/patches.ts";
 import { readNpy } from "../io/npy.ts";
-import { PAPER_P } from "../report/reference.ts";
+import { PAPER_P } from "../study/mod.ts";
 import { StepError } from "../step/context.ts";
 import type { TopLevelSpec } from "./deps.ts";
-import type { Figure } from "./figure.ts";
+import type { Figure } from "./figure_spec.ts";
 import { CONFIG, sig } from "./theme.ts";
 
 /** The image the figure cuts: side `n`, `n * n` values row-major. */

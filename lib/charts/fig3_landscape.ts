@@ -10,10 +10,10 @@
  * @module
  */
 
-import type { Landscape } from "../report/artifacts.ts";
-import { findRun, type Study } from "../report/collect.ts";
+import type { Landscape } from "../artifacts/mod.ts";
+import { findRun, type Study } from "../study/mod.ts";
 import type { TopLevelSpec } from "./deps.ts";
-import type { Figure } from "./figure.ts";
+import type { Figure } from "./figure_spec.ts";
 import { contourLevels } from "./levels.ts";
 import { isolines } from "./marching_squares.ts";
 import { CONFIG, CROSS_PATH, MARKER_COLORS, sig } from "./theme.ts";

@@ -5,9 +5,9 @@
  * @module
  */
 
-import { configurations, findRun, type Study } from "../report/collect.ts";
+import { configurations, findRun, type Study } from "../study/mod.ts";
 import type { TopLevelSpec } from "./deps.ts";
-import type { Figure } from "./figure.ts";
+import type { Figure } from "./figure_spec.ts";
 import { columnHeader, CONFIG, rowHeader, sig } from "./theme.ts";
 
 /**

@@ -18,7 +18,7 @@
  */
 
 import type { TopLevelSpec } from "./deps.ts";
-import type { Figure } from "./figure.ts";
+import type { Figure } from "./figure_spec.ts";
 import { CONFIG } from "./theme.ts";
 
 /** Qubits of one QNN. */

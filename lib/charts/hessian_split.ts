@@ -6,10 +6,10 @@
  * @module
  */
 
-import type { Study } from "../report/collect.ts";
-import type { Hessian } from "../report/artifacts.ts";
+import type { Hessian } from "../artifacts/mod.ts";
+import type { Study } from "../study/mod.ts";
 import type { TopLevelSpec } from "./deps.ts";
-import type { Figure } from "./figure.ts";
+import type { Figure } from "./figure_spec.ts";
 import { lawRows, seedMean } from "./lambda_max.ts";
 import { CONFIG, sig } from "./theme.ts";
 

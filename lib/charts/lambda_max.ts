@@ -6,12 +6,10 @@
  * @module
  */
 
-import { runsOf, type Study } from "../report/collect.ts";
-import { PAPER_P, paperLambdaMax } from "../report/reference.ts";
-import { summarize } from "../report/stats.ts";
-import type { Hessian } from "../report/artifacts.ts";
+import type { Hessian } from "../artifacts/mod.ts";
+import { PAPER_P, paperLambdaMax, runsOf, type Study, summarize } from "../study/mod.ts";
 import type { TopLevelSpec } from "./deps.ts";
-import type { Figure } from "./figure.ts";
+import type { Figure } from "./figure_spec.ts";
 import { CONFIG, sig } from "./theme.ts";
 
 const LAW_2 = "∝ 1/P² (Gauss-Newton)";

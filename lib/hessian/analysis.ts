@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { HessianJson, TermSpectrum } from "../artifacts/mod.ts";
 import { symmetricEigen } from "../linalg/dense_eig.ts";
 import { densityGenerate } from "../linalg/density.ts";
 import { explicitMatrix } from "../linalg/explicit.ts";
@@ -37,34 +38,14 @@ export interface HessianAnalysisOptions {
   densityBins: number;
 }
 
-/** One term of the split. */
-export interface TermSpectrum {
-  lambda_max: number;
-  lambda_min: number;
-  /** The top Ritz values, descending. */
-  top: number[];
-  iterations: number;
-}
-
-/** Everything the analyses found (the `hessian.json` body without the identity fields). */
-export interface HessianAnalysis {
-  lambda_max: number;
-  power: { eigenvalue: number; iterations: number; converged: boolean };
-  /** From the first SLQ probe: `steps` products in all, `iterations` to converge (tolerance as power). */
-  lanczos: {
-    eigenvalue: number;
-    iterations: number;
-    converged: boolean;
-    steps: number;
-    top: number[];
-  };
-  gauss_newton: TermSpectrum;
-  curvature: TermSpectrum;
-  slq: { probes: number; steps: number; nodes: number[][]; weights: number[][] };
-  exact: { eigenvalues: number[]; asymmetry: number } | null;
-  /** Operator products used by each part. */
-  products: Record<string, number>;
-}
+/**
+ * Everything the analyses found: the `hessian.json` body without the run's
+ * identity, the HVP cross-check and the sample count, which the step adds.
+ */
+export type HessianAnalysis = Omit<
+  HessianJson,
+  "P" | "d" | "seed" | "n_params" | "epoch" | "hvp" | "n_samples"
+>;
 
 /** Progress callback: a phase name and its fraction done. */
 export type AnalysisProgress = (phase: string, fraction: number) => void;

@@ -17,8 +17,7 @@
  * @module
  */
 
-import { crossEntropyHessianProduct } from "../qnn/loss.ts";
-import type { Simulator } from "../qnn/simulator.ts";
+import { crossEntropyHessianProduct, type Simulator } from "../qnn/mod.ts";
 import type { Operator } from "../linalg/operator.ts";
 
 /** What the operators need from a simulator (float64). */

@@ -8,7 +8,7 @@
  */
 
 import { layoutForPatchCount } from "../data/patches.ts";
-import { QnnEngine, type SetupMode } from "./engine.ts";
+import { QnnWorkerCompute, type SetupMode } from "./worker_compute.ts";
 import { instantiateKernels, kernelModule, sharedMemory } from "./kernels.ts";
 import { crossEntropyCotangent, crossEntropySum } from "./loss.ts";
 import { CHUNK, type MemoryPlan, memoryPlan } from "./plan.ts";
@@ -63,7 +63,7 @@ export interface SimulatorOptions {
 
 type Op = Extract<WorkerRequest, { type: "run" }>;
 
-/** One worker slot: a Deno Worker, or the engine on this thread (workers: 0). */
+/** One worker slot: a Deno Worker, or the computation on this thread (workers: 0). */
 interface Slot {
   run(op: Op): Promise<void>;
   close(): void;
@@ -107,13 +107,13 @@ class WorkerSlot implements Slot {
 }
 
 class LocalSlot implements Slot {
-  constructor(readonly engine: QnnEngine) {}
+  constructor(readonly compute: QnnWorkerCompute) {}
   run(op: Op): Promise<void> {
-    if (op.op === "setup") this.engine.setup(op.arg);
-    else if (op.op === "forward") this.engine.forward(op.arg);
-    else if (op.op === "backward") this.engine.backward(op.arg);
-    else if (op.op === "jvp") this.engine.jvp(op.arg);
-    else this.engine.finish();
+    if (op.op === "setup") this.compute.setup(op.arg);
+    else if (op.op === "forward") this.compute.forward(op.arg);
+    else if (op.op === "backward") this.compute.backward(op.arg);
+    else if (op.op === "jvp") this.compute.jvp(op.arg);
+    else this.compute.finish();
     return Promise.resolve();
   }
   close(): void {}
@@ -146,7 +146,7 @@ export async function createSimulator(spec: ModelSpec, opts: SimulatorOptions): 
   let list: Slot[];
   if (workers === 0) {
     const kernels = await instantiateKernels(module, memory);
-    list = [new LocalSlot(new QnnEngine(plan, memory, kernels, 0, owned[0]))];
+    list = [new LocalSlot(new QnnWorkerCompute(plan, memory, kernels, 0, owned[0]))];
   } else {
     const ready: Promise<void>[] = [];
     list = owned.map((mine, slot) => {

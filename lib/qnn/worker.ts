@@ -8,7 +8,7 @@
 
 /// <reference lib="deno.worker" />
 
-import { QnnEngine, type SetupMode } from "./engine.ts";
+import { QnnWorkerCompute, type SetupMode } from "./worker_compute.ts";
 import { instantiateKernels } from "./kernels.ts";
 import type { MemoryPlan } from "./plan.ts";
 
@@ -26,7 +26,7 @@ export type WorkerRequest =
   | { type: "run"; op: "forward" | "backward" | "jvp"; arg: number }
   | { type: "run"; op: "finish"; arg?: undefined };
 
-let engine: QnnEngine | undefined;
+let compute: QnnWorkerCompute | undefined;
 let sync: Int32Array | undefined;
 
 self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
@@ -34,18 +34,18 @@ self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
   try {
     if (msg.type === "init") {
       const kernels = await instantiateKernels(msg.module, msg.memory);
-      engine = new QnnEngine(msg.plan, msg.memory, kernels, msg.slot, msg.owned);
+      compute = new QnnWorkerCompute(msg.plan, msg.memory, kernels, msg.slot, msg.owned);
       sync = new Int32Array(msg.memory.buffer, 0, 16);
       self.postMessage({ ok: true });
       return;
     }
-    if (!engine || !sync) throw new Error("qnn worker: not initialised");
+    if (!compute || !sync) throw new Error("qnn worker: not initialised");
     Atomics.load(sync, 0); // order our reads after the main thread's writes
-    if (msg.op === "setup") engine.setup(msg.arg);
-    else if (msg.op === "forward") engine.forward(msg.arg);
-    else if (msg.op === "backward") engine.backward(msg.arg);
-    else if (msg.op === "jvp") engine.jvp(msg.arg);
-    else engine.finish();
+    if (msg.op === "setup") compute.setup(msg.arg);
+    else if (msg.op === "forward") compute.forward(msg.arg);
+    else if (msg.op === "backward") compute.backward(msg.arg);
+    else if (msg.op === "jvp") compute.jvp(msg.arg);
+    else compute.finish();
     Atomics.add(sync, 1, 1); // publish our writes before replying
     self.postMessage({ ok: true });
   } catch (e) {

@@ -8,8 +8,7 @@
  */
 
 import type { UpstreamRecord } from "../step/context.ts";
-import type { Grid, Table } from "./table.ts";
-import type { TablesDocument } from "./write_tables.ts";
+import type { Grid, Table, TablesDocument } from "../artifacts/mod.ts";
 import { inlineSvg } from "./svg_inline.ts";
 
 /** A figure as the report receives it (from the charts step's manifest). */

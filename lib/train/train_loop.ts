@@ -10,6 +10,7 @@
  * @module
  */
 
+import type { MetricsRow } from "../artifacts/mod.ts";
 import { stratifiedBatches } from "../data/batches.ts";
 import { gatherImages, gatherLabels } from "../data/gather.ts";
 import { decodeNpy, encodeNpy } from "../io/npy.ts";
@@ -48,17 +49,6 @@ export interface TrainData {
   testY: Uint8Array;
 }
 
-/** One row of the metrics table. */
-export interface EpochMetrics {
-  epoch: number;
-  lr: number;
-  train_loss: number;
-  train_acc: number;
-  test_loss: number;
-  test_acc: number;
-  seconds: number;
-}
-
 /** Callbacks and resources of a run. */
 export interface TrainHooks {
   /** Where to keep the per-epoch checkpoint; omit to train without one. */
@@ -68,7 +58,7 @@ export interface TrainHooks {
   /** Called after every optimiser step. */
   onBatch?(epoch: number, batch: number, batches: number, loss: number): void;
   /** Called after every evaluated epoch (epoch 0 is the initial point). */
-  onEpoch?(m: EpochMetrics, resumed: boolean): void;
+  onEpoch?(m: MetricsRow, resumed: boolean): void;
   /** Called once when a run resumes from a checkpoint. */
   onResume?(epoch: number): void;
 }
@@ -77,7 +67,7 @@ export interface TrainHooks {
 export interface TrainResult {
   /** (epochs + 1) x N parameter vectors, row 0 the initial point. */
   trajectory: Float64Array;
-  metrics: EpochMetrics[];
+  metrics: MetricsRow[];
   /** The epoch with the minimum full-training-set loss (the first one on ties). */
   bestEpoch: number;
 }
@@ -97,7 +87,7 @@ export function initialParams(spec: ModelSpec, seed: number): Float64Array {
 }
 
 /** The index of the smallest training loss (the first one on ties). */
-export function bestEpochOf(metrics: EpochMetrics[]): number {
+export function bestEpochOf(metrics: MetricsRow[]): number {
   let best = 0;
   for (let i = 1; i < metrics.length; i++) {
     if (metrics[i].train_loss < metrics[best].train_loss) best = i;
@@ -110,7 +100,7 @@ interface State {
   params: Float64Array;
   adam: Adam;
   rng: Prng;
-  metrics: EpochMetrics[];
+  metrics: MetricsRow[];
   rows: Float64Array[];
 }
 

@@ -5,11 +5,15 @@ import {
   assertStringIncludes,
 } from "../report/_assert.ts";
 import { syntheticImages, writeFixtures } from "../report/fixtures.ts";
-import { loadStudy, type Study } from "../../lib/report/collect.ts";
-import { buildFigures, writeFigures } from "../../lib/charts/figures.ts";
-import type { Figure } from "../../lib/charts/figure.ts";
-import { compileSpec, renderSvg } from "../../lib/charts/render.ts";
-import { svgToPng } from "../../lib/charts/png.ts";
+import { loadStudy, type Study } from "../../lib/study/mod.ts";
+import {
+  buildFigures,
+  compileSpec,
+  type Figure,
+  renderSvg,
+  svgToPng,
+  writeFigures,
+} from "../../lib/charts/mod.ts";
 import { contourRows, trajectoryMarkers } from "../../lib/charts/fig3_landscape.ts";
 import { prettyJson } from "../../lib/charts/json.ts";
 import { decodePng, isPng, pixelStats } from "./png_decode.ts";

@@ -3,7 +3,7 @@ import { main } from "../../steps/preprocess.ts";
 import { StepError } from "../../lib/step/context.ts";
 import { encodeMnistImages, encodeMnistLabels } from "../../lib/data/idx.ts";
 import { gzip } from "../../lib/data/gzip.ts";
-import { poolAngles } from "../../lib/data/preprocess.ts";
+import { poolAngles } from "../../lib/data/angle_pooling.ts";
 import { readNpy } from "../../lib/io/npy.ts";
 import { inTempDir, testContext } from "./_step.ts";
 

@@ -10,9 +10,13 @@ import { analyseHessian } from "../../lib/hessian/analysis.ts";
 import { hessianOperators, hvpRelativeError } from "../../lib/hessian/operators.ts";
 import { createSimulator } from "../../lib/qnn/mod.ts";
 import { softmaxCrossEntropy } from "../../lib/qnn/loss.ts";
-import { referenceForward, referenceLossGrad, referenceVjp } from "../../lib/qnn/reference.ts";
+import {
+  referenceForward,
+  referenceLossGrad,
+  referenceVjp,
+} from "../../lib/qnn/reference_simulator.ts";
 import { modelParamCount, type ModelSpec, qnnParamCount } from "../../lib/qnn/spec.ts";
-import { assertClose, randomProblem } from "../qnn/helpers.ts";
+import { assertClose, randomProblem } from "../qnn/_problems.ts";
 
 const spec: ModelSpec = { P: 4, d: 1 };
 const B = 2;

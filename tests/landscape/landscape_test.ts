@@ -1,5 +1,5 @@
 import { deepStrictEqual, ok, throws } from "node:assert/strict";
-import { gridAxis, landscapePlane, pointAt } from "../../lib/landscape/landscape.ts";
+import { gridAxis, landscapePlane, pointAt } from "../../lib/landscape/pca_plane.ts";
 
 const close = (a: number, b: number, tol = 1e-12) => ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 

@@ -2,7 +2,7 @@ import { ok } from "node:assert/strict";
 import { softmaxCrossEntropy } from "../../lib/qnn/loss.ts";
 import { createSimulator } from "../../lib/qnn/simulator.ts";
 import { modelParamCount, type ModelSpec } from "../../lib/qnn/spec.ts";
-import { assertClose, randomProblem, rng } from "./helpers.ts";
+import { assertClose, randomProblem, rng } from "./_problems.ts";
 
 Deno.test("fast f64: lossGrad agrees with central finite differences of the loss (QNN params and bias)", async () => {
   const spec: ModelSpec = { P: 4, d: 2 };

@@ -2,7 +2,7 @@ import { equal, ok, rejects } from "node:assert/strict";
 import { CHUNK } from "../../lib/qnn/plan.ts";
 import { createSimulator } from "../../lib/qnn/simulator.ts";
 import { modelParamCount, type ModelSpec } from "../../lib/qnn/spec.ts";
-import { assertClose, randomProblem, rng, sameBits } from "./helpers.ts";
+import { assertClose, randomProblem, rng, sameBits } from "./_problems.ts";
 
 Deno.test("fast: identical bits with 0 (in-thread), 1 and 2 workers, both precisions, several chunks", async () => {
   const spec: ModelSpec = { P: 4, d: 1 };

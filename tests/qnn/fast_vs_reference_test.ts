@@ -1,8 +1,8 @@
 import { ok } from "node:assert/strict";
-import { referenceForward, referenceLossGrad } from "../../lib/qnn/reference.ts";
+import { referenceForward, referenceLossGrad } from "../../lib/qnn/reference_simulator.ts";
 import { createSimulator } from "../../lib/qnn/simulator.ts";
 import { layout, modelParamCount, type ModelSpec, qnnParamCount } from "../../lib/qnn/spec.ts";
-import { assertClose, randomProblem } from "./helpers.ts";
+import { assertClose, randomProblem } from "./_problems.ts";
 
 // Small random models against the gate-by-gate reference (parameter-shift gradients).
 const CASES: { spec: ModelSpec; B: number }[] = [

@@ -6,7 +6,7 @@ import {
   crossEntropySum,
   softmaxCrossEntropy,
 } from "../../lib/qnn/loss.ts";
-import { rng } from "./helpers.ts";
+import { rng } from "./_problems.ts";
 
 Deno.test("loss: cross-entropy by hand, stable for large logits; accuracy takes the first maximum", () => {
   const logits = new Float64Array(20);

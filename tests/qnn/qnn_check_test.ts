@@ -1,7 +1,7 @@
 import { deepStrictEqual, equal, match, ok, throws } from "node:assert/strict";
-import { referenceLossGrad } from "../../lib/qnn/reference.ts";
+import { referenceLossGrad } from "../../lib/qnn/reference_simulator.ts";
 import { InputError, validateInput } from "../../tools/qnn_check.ts";
-import { assertClose, rng } from "./helpers.ts";
+import { assertClose, rng } from "./_problems.ts";
 
 const TOOL = new URL("../../tools/qnn_check.ts", import.meta.url).pathname;
 

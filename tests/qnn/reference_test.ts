@@ -8,9 +8,9 @@ import {
   referenceQnn,
   referenceQnnJacobian,
   zeroState,
-} from "../../lib/qnn/reference.ts";
+} from "../../lib/qnn/reference_simulator.ts";
 import { layout, qnnParamCount } from "../../lib/qnn/spec.ts";
-import { rng } from "./helpers.ts";
+import { rng } from "./_problems.ts";
 
 const close = (a: number, b: number, tol = 1e-12) => ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 

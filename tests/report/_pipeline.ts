@@ -12,7 +12,7 @@ import { type ContextFile, makeContext, type UpstreamRecord } from "../../lib/st
 import { main as tablesMain } from "../../steps/tables.ts";
 import { main as chartsMain } from "../../steps/charts.ts";
 import { main as reportMain } from "../../steps/report.ts";
-import { rendererFiles } from "../../lib/charts/deps.ts";
+import { rendererFiles } from "../../lib/charts/mod.ts";
 import { type FixtureOptions, writeFixtures } from "./fixtures.ts";
 
 /** Where each step wrote. */

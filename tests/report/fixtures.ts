@@ -10,8 +10,8 @@
  */
 
 import type { GatheredInput } from "../../lib/step/context.ts";
-import type { Best, Hessian, Landscape } from "../../lib/report/artifacts.ts";
-import type { StudyInputs } from "../../lib/report/collect.ts";
+import type { Best, Hessian, Landscape } from "../../lib/artifacts/mod.ts";
+import type { StudyInputs } from "../../lib/study/mod.ts";
 import { writeNpy } from "../../lib/io/npy.ts";
 
 /** Options of `writeFixtures`. */

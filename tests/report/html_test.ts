@@ -1,7 +1,13 @@
 import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
-import { esc, groupUpstream, reportHtml, type ReportInput } from "../../lib/report/html.ts";
-import { inlineSvg, namespaceSvgIds } from "../../lib/report/svg_inline.ts";
-import type { TablesDocument } from "../../lib/report/write_tables.ts";
+import {
+  esc,
+  groupUpstream,
+  inlineSvg,
+  namespaceSvgIds,
+  reportHtml,
+  type ReportInput,
+} from "../../lib/report/mod.ts";
+import type { TablesDocument } from "../../lib/artifacts/mod.ts";
 
 const SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><defs>` +
   `<clipPath id="clip1"><rect width="5" height="5"/></clipPath>` +

@@ -6,13 +6,23 @@ import {
   assertStringIncludes,
 } from "./_assert.ts";
 import { writeFixtures } from "./fixtures.ts";
-import { loadStudy, type Study } from "../../lib/report/collect.ts";
-import { buildTables } from "../../lib/report/tables.ts";
-import type { CsvCell, Table } from "../../lib/report/table.ts";
-import { gridMarkdown, tableCsv, tableMarkdown } from "../../lib/report/table.ts";
-import { mean, sampleStd } from "../../lib/report/stats.ts";
-import { fixed, signed, thousands } from "../../lib/report/format.ts";
-import { checkBestAgainstMetrics } from "../../lib/report/consistency.ts";
+import {
+  checkBestAgainstMetrics,
+  loadStudy,
+  mean,
+  sampleStd,
+  type Study,
+} from "../../lib/study/mod.ts";
+import {
+  buildTables,
+  fixed,
+  gridMarkdown,
+  signed,
+  tableCsv,
+  tableMarkdown,
+  thousands,
+} from "../../lib/report/mod.ts";
+import type { CsvCell, Table } from "../../lib/artifacts/mod.ts";
 
 /** Hand-set values of a tiny study on the paper's grid: P = 4, 9; d = 50; two seeds. */
 const BEST: Record<string, { test_loss: number; test_acc: number }> = {

@@ -7,7 +7,7 @@ import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { embeddedMnist } from "../../lib/data/embedded.ts";
 import { takeDigits } from "../../lib/data/mnist.ts";
-import { poolAngles } from "../../lib/data/preprocess.ts";
+import { poolAngles } from "../../lib/data/angle_pooling.ts";
 import { writeNpy } from "../../lib/io/npy.ts";
 import { modelParamCount, qnnParamCount } from "../../lib/qnn/mod.ts";
 import { bestEpochOf, initialParams, train, type TrainData } from "../../lib/train/train_loop.ts";

@@ -1,6 +1,7 @@
 /**
- * Gathers the fan-in inputs of the tables and charts steps into one model of
- * the study: a run per (P, d, seed) with whichever artifacts exist for it.
+ * The study's data model, shared by the tables and the charts: the fan-in
+ * inputs of those steps gathered into a run per (P, d, seed) with whichever
+ * artifacts exist for it.
  * Only `best` is required (it defines the runs); every other artifact is
  * optional, and what is absent is recorded so the outputs can say so.
  *
@@ -13,14 +14,14 @@ import {
   type Best,
   type DensityRow,
   type Hessian,
+  type HistoryRow,
   type Landscape,
-  type MetricsRow,
   readBest,
   readDensity,
   readHessian,
+  readHistory,
   readLandscape,
-  readMetrics,
-} from "./artifacts.ts";
+} from "../artifacts/mod.ts";
 
 /** The artifact kinds a study may gather. */
 export type ArtifactName = "best" | "metrics" | "hessian" | "density" | "landscape";
@@ -43,7 +44,8 @@ export interface Run {
   d: number;
   seed: number;
   best?: Best;
-  metrics?: MetricsRow[];
+  /** `history.csv` rows (or `metrics.csv`'s, read as its history). */
+  metrics?: HistoryRow[];
   hessian?: Hessian;
   density?: DensityRow[];
   landscape?: Landscape;
@@ -77,7 +79,7 @@ export interface LoadOptions {
 
 const READERS: Record<ArtifactName, (path: string) => Promise<unknown>> = {
   best: readBest,
-  metrics: readMetrics,
+  metrics: readHistory,
   hessian: readHessian,
   density: readDensity,
   landscape: readLandscape,

@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "./_assert.ts";
-import { ANGLES, byteToAngle, poolAngles } from "../../lib/data/preprocess.ts";
+import { ANGLES, byteToAngle, poolAngles } from "../../lib/data/angle_pooling.ts";
 
 Deno.test("byte -> angle: byte / 255 * 2pi / 8, hand values", () => {
   assertEquals(byteToAngle(0), 0);

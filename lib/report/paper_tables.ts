@@ -10,9 +10,10 @@
  * @module
  */
 
-import { configurations, findRun, runsOf, type Study } from "./collect.ts";
-import { fixed, meanStd, MISSING, signed, signedPercent, thousands } from "./format.ts";
+import type { CsvCell, Grid, Table } from "../artifacts/mod.ts";
 import {
+  configurations,
+  findRun,
   inPaperGrid,
   modelParams,
   PAPER_D,
@@ -25,11 +26,13 @@ import {
   paperPca,
   paperTable1,
   qnnParams,
+  runsOf,
+  type Study,
+  summarize,
   TABLE1_CELLS,
   THEORY,
-} from "./reference.ts";
-import { summarize } from "./stats.ts";
-import type { CsvCell, Grid, Table } from "./table.ts";
+} from "../study/mod.ts";
+import { fixed, meanStd, MISSING, signed, signedPercent, thousands } from "./format.ts";
 
 /** Builds every table of the report, in report order. */
 export function buildTables(study: Study): Table[] {

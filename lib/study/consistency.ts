@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Study } from "./collect.ts";
+import type { Study } from "./study.ts";
 
 function close(a: number, b: number): boolean {
   return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));

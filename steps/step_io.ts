@@ -8,8 +8,8 @@
  * @module
  */
 
-import type { GatheredInput, StepContext } from "../step/context.ts";
-import { StepError } from "../step/context.ts";
+import type { GatheredInput, StepContext } from "../lib/step/context.ts";
+import { StepError } from "../lib/step/context.ts";
 
 /** A gathered input, or undefined when the step was not given it (an optional input). */
 export function optionalGathered(ctx: StepContext, name: string): GatheredInput[] | undefined {

@@ -1,5 +1,5 @@
 /**
- * A figure before rendering: its file stem, title, caption and Vega-Lite
+ * The model of one figure before rendering: its file stem, title, caption and Vega-Lite
  * spec, or the reason it cannot be drawn for this profile.
  *
  * @module

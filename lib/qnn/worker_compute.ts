@@ -22,7 +22,7 @@ export type SetupMode = "forward" | "grad" | "jvp";
 const BLOCKS = ["A", "B", "C"] as const;
 
 /** Runs the kernels for the QNNs of one worker slot. */
-export class QnnEngine {
+export class QnnWorkerCompute {
   readonly #plan: MemoryPlan;
   readonly #k: KernelExports;
   readonly #owned: number[];

@@ -6,28 +6,20 @@
  * @module
  */
 
-import type { Study } from "./collect.ts";
-import { type Table, tableCsv, tableMarkdown } from "./table.ts";
-
-/** What `tables.json` holds. */
-export interface TablesDocument {
-  format: "qnn-tables/1";
-  study: {
-    Ps: number[];
-    ds: number[];
-    seeds: number[];
-    first_seed: number;
-    runs: number;
-    available: Record<string, boolean>;
-    notes: string[];
-  };
-  tables: Table[];
-}
+import {
+  type Table,
+  TABLES_FORMAT,
+  TABLES_JSON,
+  type TablesDocument,
+  tablesJson,
+} from "../artifacts/mod.ts";
+import type { Study } from "../study/mod.ts";
+import { tableCsv, tableMarkdown } from "./table_text.ts";
 
 /** The JSON document of the tables (stable key order). */
 export function tablesDocument(study: Study, tables: Table[]): TablesDocument {
   return {
-    format: "qnn-tables/1",
+    format: TABLES_FORMAT,
     study: {
       Ps: study.Ps,
       ds: study.ds,
@@ -68,6 +60,6 @@ export async function writeTables(dir: string, study: Study, tables: Table[]): P
     await write(`${t.id}.md`, tableMarkdown(t));
   }
   await write("README.md", tablesReadme(study, tables));
-  await write("tables.json", JSON.stringify(tablesDocument(study, tables), null, 2) + "\n");
+  await write(TABLES_JSON, tablesJson(tablesDocument(study, tables)));
   return files;
 }

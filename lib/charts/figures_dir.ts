@@ -7,8 +7,15 @@
  * @module
  */
 
-import type { Study } from "../report/collect.ts";
-import type { Figure } from "./figure.ts";
+import {
+  FIGURES_FORMAT,
+  type FiguresManifest,
+  MANIFEST_JSON,
+  type ManifestEntry,
+  manifestJson,
+} from "../artifacts/mod.ts";
+import type { Study } from "../study/mod.ts";
+import type { Figure } from "./figure_spec.ts";
 import { fig1Loss } from "./fig1_loss.ts";
 import { type ExampleImage, fig2Patches } from "./fig2_patches.ts";
 import { fig3Landscape } from "./fig3_landscape.ts";
@@ -40,25 +47,6 @@ export function buildFigures(study: Study, extras: FigureExtras = {}): Figure[] 
     lambdaMaxFigure(study),
     hessianSplitFigure(study),
   ];
-}
-
-/** One entry of `manifest.json`. */
-export interface ManifestEntry {
-  name: string;
-  title: string;
-  caption: string;
-  /** File names inside `figures/`, or null when the figure was not drawn. */
-  files: { vl: string; svg: string; png: string } | null;
-  /** SVG size in CSS pixels, when drawn. */
-  width: number | null;
-  height: number | null;
-  notes: string[];
-}
-
-/** What `manifest.json` holds. */
-export interface FiguresManifest {
-  format: "qnn-figures/1";
-  figures: ManifestEntry[];
 }
 
 function svgSize(svg: string): { width: number; height: number } {
@@ -98,7 +86,7 @@ export async function writeFigures(
     }
     entries.push(entry);
   }
-  const manifest: FiguresManifest = { format: "qnn-figures/1", figures: entries };
-  await Deno.writeTextFile(`${dir}/manifest.json`, JSON.stringify(manifest, null, 2) + "\n");
+  const manifest: FiguresManifest = { format: FIGURES_FORMAT, figures: entries };
+  await Deno.writeTextFile(`${dir}/${MANIFEST_JSON}`, manifestJson(manifest));
   return manifest;
 }

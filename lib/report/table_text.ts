@@ -1,38 +1,13 @@
 /**
- * The table model shared by the Markdown, CSV and HTML outputs: a display
- * grid for people (cells may hold several lines), a long-form CSV for
- * machines (full precision, one row per cell of the study), notes, and the
- * paper's own table when ours cannot be compared cell by cell.
+ * A table of the report as text: the long-form CSV for machines (full
+ * precision) and the Markdown section for people (display grid, notes, the
+ * paper's table). The table model itself is the `tables.json` format
+ * (lib/artifacts), which the HTML report renders too.
  *
  * @module
  */
 
-/** A simple grid: column headers and rows of display strings ("\n" breaks a line). */
-export interface Grid {
-  columns: string[];
-  rows: string[][];
-}
-
-/** A CSV cell: numbers keep full precision; null is an empty cell. */
-export type CsvCell = string | number | boolean | null;
-
-/** One table of the report. */
-export interface Table {
-  /** File stem and anchor, e.g. `table1`. */
-  id: string;
-  /** Heading, e.g. `Table 1: test loss and accuracy at the minimum-training-loss epoch`. */
-  title: string;
-  /** One paragraph: what the table shows and how to read its cells. */
-  description: string;
-  /** What a person reads (empty rows when there is nothing to show; the notes say why). */
-  grid: Grid;
-  /** The same content in long form for machines. */
-  csv: { columns: string[]; rows: CsvCell[][] };
-  /** Caveats: comparability, missing inputs, statistics used. */
-  notes: string[];
-  /** The paper's table, printed separately when the profile's cells are not all comparable. */
-  reference?: { title: string; grid: Grid };
-}
+import type { CsvCell, Grid, Table } from "../artifacts/mod.ts";
 
 function csvQuote(c: CsvCell): string {
   if (c === null) return "";

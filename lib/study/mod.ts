@@ -1,0 +1,29 @@
+/**
+ * The collected study, the data model the tables and the charts both draw
+ * from: the runs gathered from the upstream artifacts (`loadStudy`), the
+ * paper's reference values, seed statistics and cross-checks between a
+ * run's artifacts.
+ *
+ * ```ts
+ * const study = await loadStudy({ best: ctx.gathered("best") }, { seeds: [1001] });
+ * for (const { P, d } of configurations(study)) console.log(findRun(study, P, d, 1001)?.best);
+ * ```
+ *
+ * @module
+ */
+
+export {
+  ARTIFACT_NAMES,
+  type ArtifactName,
+  configurations,
+  findRun,
+  type LoadOptions,
+  loadStudy,
+  type Run,
+  runsOf,
+  type Study,
+  type StudyInputs,
+} from "./study.ts";
+export * from "./paper_values.ts";
+export { mean, sampleStd, summarize, type Summary } from "./stats.ts";
+export { checkBestAgainstMetrics } from "./consistency.ts";
