@@ -232,7 +232,7 @@ async function sourceFiles(root: string, dir: string, out: string[]): Promise<vo
     for await (const e of Deno.readDir(join(root, dir))) {
       const rel = dir ? `${dir}/${e.name}` : e.name;
       if (e.isDirectory) {
-        if (["node_modules", "artifacts", "fixtures"].includes(e.name)) {
+        if (["node_modules", "fixtures"].includes(e.name)) {
           continue;
         }
         await sourceFiles(root, rel, out);

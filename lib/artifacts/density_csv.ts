@@ -5,7 +5,7 @@
  * @module
  */
 
-import { toCsv } from "../util/csv.ts";
+import { toCsv } from "../util/mod.ts";
 import { parseRows, readText } from "./file_checks.ts";
 
 /** One row of `density.csv`. */

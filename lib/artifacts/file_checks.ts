@@ -7,8 +7,8 @@
  * @module
  */
 
-import { StepError } from "../step/context.ts";
-import { parseCsv } from "../util/csv.ts";
+import { StepError } from "../step/mod.ts";
+import { parseCsv } from "../util/mod.ts";
 
 /**
  * A malformed or unreadable artifact. A `StepError`, so a step that meets

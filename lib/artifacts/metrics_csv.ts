@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type Cell, toCsv } from "../util/csv.ts";
+import { type Cell, toCsv } from "../util/mod.ts";
 import { parseRows, readText } from "./file_checks.ts";
 
 /** One row of `history.csv`: the epoch's rate and the full-set losses and accuracies. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { decodeNpy, writeNpy } from "../io/npy.ts";
+import { decodeNpy, writeNpy } from "../io/mod.ts";
 import { ArtifactError, fail } from "./file_checks.ts";
 
 /** A recorded trajectory: `rows` parameter vectors of `n` numbers, row-major. */

@@ -10,10 +10,10 @@
  * @module
  */
 
-import { layoutForPatchCount, type PatchLayout } from "../data/patches.ts";
-import { readNpy } from "../io/npy.ts";
+import { layoutForPatchCount, type PatchLayout } from "../data/mod.ts";
+import { readNpy } from "../io/mod.ts";
 import { PAPER_P } from "../study/mod.ts";
-import { StepError } from "../step/context.ts";
+import { StepError } from "../step/mod.ts";
 import type { TopLevelSpec } from "./deps.ts";
 import type { Figure } from "./figure_spec.ts";
 import { CONFIG, sig } from "./theme.ts";

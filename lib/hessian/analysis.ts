@@ -9,14 +9,17 @@
  */
 
 import type { HessianJson, TermSpectrum } from "../artifacts/mod.ts";
-import { symmetricEigen } from "../linalg/dense_eig.ts";
-import { densityGenerate } from "../linalg/density.ts";
-import { explicitMatrix } from "../linalg/explicit.ts";
-import { lanczos, ritz } from "../linalg/lanczos.ts";
-import { powerIteration } from "../linalg/power_iteration.ts";
-import { slq } from "../linalg/slq.ts";
-import { Prng } from "../util/prng.ts";
-import type { Operator } from "../linalg/operator.ts";
+import {
+  densityGenerate,
+  explicitMatrix,
+  lanczos,
+  type Operator,
+  powerIteration,
+  ritz,
+  slq,
+  symmetricEigen,
+} from "../linalg/mod.ts";
+import { Prng } from "../util/mod.ts";
 import type { HessianOperators } from "./operators.ts";
 
 /** Sizes of each analysis. */

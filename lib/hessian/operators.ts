@@ -18,7 +18,7 @@
  */
 
 import { crossEntropyHessianProduct, type Simulator } from "../qnn/mod.ts";
-import type { Operator } from "../linalg/operator.ts";
+import type { Operator } from "../linalg/mod.ts";
 
 /** What the operators need from a simulator (float64). */
 export type DifferentiableModel = Pick<Simulator, "forward" | "lossGrad" | "vjp" | "jvp">;

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { pca } from "../linalg/pca.ts";
+import { pca } from "../linalg/mod.ts";
 
 /** The plane spanned by the first two principal components of a trajectory. */
 export interface LandscapePlane {

@@ -29,7 +29,7 @@
  * @module
  */
 
-import type { Prng } from "../util/prng.ts";
+import type { Prng } from "../util/mod.ts";
 import type { Operator } from "./operator.ts";
 import { tridiagonalEigen } from "./tridiagonal.ts";
 import { axpy, dot, norm, normalize, orthogonalize } from "./vector.ts";

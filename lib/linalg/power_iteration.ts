@@ -35,7 +35,7 @@
  * @module
  */
 
-import type { Prng } from "../util/prng.ts";
+import type { Prng } from "../util/mod.ts";
 import type { Operator } from "./operator.ts";
 import { dot, normalize, orthogonalize } from "./vector.ts";
 

@@ -32,7 +32,7 @@
  * @module
  */
 
-import { Prng } from "../util/prng.ts";
+import { Prng } from "../util/mod.ts";
 import { LanczosProcess, type LanczosVariant } from "./lanczos.ts";
 import type { Operator } from "./operator.ts";
 import { tridiagonalEigen } from "./tridiagonal.ts";

@@ -33,3 +33,5 @@ export {
 } from "./loss.ts";
 export { evaluate } from "./evaluate.ts";
 export { CHUNK } from "./plan.ts";
+/** The raw WebAssembly kernels (for benchmarks and alternative backends). */
+export { instantiateKernels, type KernelExports, kernelModule, sharedMemory } from "./kernels.ts";

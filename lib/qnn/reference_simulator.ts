@@ -8,7 +8,7 @@
  * @module
  */
 
-import { layoutForPatchCount } from "../data/patches.ts";
+import { layoutForPatchCount } from "../data/mod.ts";
 import {
   aggregateWeight,
   biasOffset,

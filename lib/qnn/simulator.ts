@@ -7,7 +7,7 @@
  * @module
  */
 
-import { layoutForPatchCount } from "../data/patches.ts";
+import { layoutForPatchCount } from "../data/mod.ts";
 import { QnnWorkerCompute, type SetupMode } from "./worker_compute.ts";
 import { instantiateKernels, kernelModule, sharedMemory } from "./kernels.ts";
 import { crossEntropyCotangent, crossEntropySum } from "./loss.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { UpstreamRecord } from "../step/context.ts";
+import type { UpstreamRecord } from "../step/mod.ts";
 import type { Grid, Table, TablesDocument } from "../artifacts/mod.ts";
 import { inlineSvg } from "./svg_inline.ts";
 

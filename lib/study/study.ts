@@ -8,8 +8,7 @@
  * @module
  */
 
-import type { GatheredInput } from "../step/context.ts";
-import { StepError } from "../step/context.ts";
+import { type GatheredInput, StepError } from "../step/mod.ts";
 import {
   type Best,
   type DensityRow,

@@ -11,11 +11,9 @@
  */
 
 import type { MetricsRow } from "../artifacts/mod.ts";
-import { stratifiedBatches } from "../data/batches.ts";
-import { gatherImages, gatherLabels } from "../data/gather.ts";
-import { decodeNpy, encodeNpy } from "../io/npy.ts";
-import { Adam } from "../optim/adam.ts";
-import { cosineAnnealingLR } from "../optim/cosine.ts";
+import { gatherImages, gatherLabels, stratifiedBatches } from "../data/mod.ts";
+import { decodeNpy, encodeNpy } from "../io/mod.ts";
+import { Adam, cosineAnnealingLR } from "../optim/mod.ts";
 import {
   createSimulator,
   evaluate,
@@ -23,8 +21,7 @@ import {
   type ModelSpec,
   qnnParamCount,
 } from "../qnn/mod.ts";
-import { loadLatestSnapshot, saveSnapshot } from "../util/checkpoint.ts";
-import { Prng } from "../util/prng.ts";
+import { loadLatestSnapshot, Prng, saveSnapshot } from "../util/mod.ts";
 
 /** The hyper-parameters of one run. */
 export interface TrainOptions {

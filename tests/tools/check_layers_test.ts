@@ -1,7 +1,14 @@
 /** The layer checker on constructed import graphs, and on this repository. */
 
 import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
-import { checkLayers, folderOf, importsOf, type ProjectImport } from "../../tools/check_layers.ts";
+import { fileURLToPath } from "node:url";
+import {
+  checkLayers,
+  checkRepository,
+  folderOf,
+  importsOf,
+  type ProjectImport,
+} from "../../tools/check_layers.ts";
 
 const imp = (from: string, to: string): ProjectImport => ({ from, to, line: 1 });
 const pk = (...xs: string[]) => new Set(xs);
@@ -105,4 +112,9 @@ Deno.test("check-layers: a cycle between folders fails and is named", () => {
   ], pk("lib/a", "lib/b", "lib/c"));
   equal(v.length, 1);
   equal(v[0].message, "folders import each other in a cycle: lib/a -> lib/b -> lib/c -> lib/a");
+});
+Deno.test("check-layers: this repository keeps every direction", async () => {
+  const root = fileURLToPath(new URL("../../", import.meta.url));
+  const v = await checkRepository(root);
+  deepStrictEqual(v.map((x) => `${x.file}:${x.line}: ${x.message}`), []);
 });
