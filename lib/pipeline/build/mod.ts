@@ -6,7 +6,7 @@
  * @module
  */
 
-export * from "./build.ts";
+export * from "./reproduce_build.ts";
 export * from "./live_set.ts";
 export * from "./project.ts";
 export * from "./rebuilder.ts";
