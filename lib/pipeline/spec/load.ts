@@ -52,7 +52,12 @@ export function loadPipelineText(
   const { root, problems } = parseYaml(text);
   if (problems.length > 0) {
     throw new PipelineError(
-      problems.map((p) => ({ file: display, pos: p.pos, message: `YAML: ${p.message}` })),
+      problems.map((p) => ({
+        file: display,
+        pos: p.pos,
+        message: `YAML: ${p.message}`,
+        ...(p.hint ? { hint: p.hint } : {}),
+      })),
     );
   }
   const { spec, diagnostics } = validateTree(root, file, display, dirname(file), probe);
