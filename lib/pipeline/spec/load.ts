@@ -8,7 +8,7 @@
 
 import { dirname, join, relative, resolve } from "node:path";
 import { type Diagnostic, PipelineError } from "./diagnostics.ts";
-import { expand, type Expansion } from "./expand.ts";
+import { countInstances, expand, type Expansion } from "./expand.ts";
 import { globFiles } from "../../files/mod.ts";
 import { topoOrder } from "./graph.ts";
 import type { PipelineSpec, StepSpec } from "./schema.ts";
@@ -79,6 +79,11 @@ export function loadPipelineText(
   if (spec && order && all.length === 0) {
     const seen = new Set<string>();
     for (const profile of spec.profiles.keys()) {
+      const tooMany = instanceLimit(spec, profile, display);
+      if (tooMany) {
+        all.push(tooMany);
+        continue;
+      }
       for (const p of expand(spec, profile, order).problems) {
         const k = `${p.pos.line}:${p.pos.col}:${p.message}`;
         if (seen.has(k)) continue;
@@ -94,6 +99,31 @@ export function loadPipelineText(
     throw new PipelineError(all);
   }
   return { spec, order };
+}
+
+/**
+ * The problem with a profile that has more instances than `limits.instances`
+ * allows, naming the step that contributes most and its axis sizes; checked
+ * before expansion, which would otherwise take minutes and gigabytes.
+ */
+function instanceLimit(
+  spec: PipelineSpec,
+  profile: string,
+  display: string,
+): Diagnostic | undefined {
+  const { total, steps } = countInstances(spec, profile);
+  const limit = spec.limits.instances;
+  if (total <= limit) return undefined;
+  const big = steps.reduce((a, b) => (b.count > a.count ? b : a));
+  const sizes = big.axes.length ? ` (${big.axes.map(([a, n]) => `${a}=${n}`).join(" × ")})` : "";
+  return {
+    file: display,
+    pos: big.step.pos,
+    message:
+      `profile '${profile}' has ${total} instances, more than the limit of ${limit}: step '${big.step.name}' has ${big.count}${sizes}`,
+    hint:
+      "use fewer axis values (or a profile with fewer), or raise the limit with 'limits: { instances: N }' at the top level of pipeline.yaml",
+  };
 }
 
 /** Reads and validates a pipeline file. */
