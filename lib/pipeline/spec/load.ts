@@ -6,7 +6,7 @@
  * @module
  */
 
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { type Diagnostic, PipelineError } from "./diagnostics.ts";
 import { countInstances, expand, type Expansion } from "./expand.ts";
 import { globFiles } from "../../files/mod.ts";
@@ -33,6 +33,14 @@ export function fsProbe(dir: string): FileProbe {
       }
     },
     glob: (pattern: string) => globFiles(dir, pattern),
+    resolvesInside(rel: string): boolean {
+      try {
+        const inside = relative(Deno.realPathSync(dir), Deno.realPathSync(resolve(dir, rel)));
+        return !isAbsolute(inside) && inside !== ".." && !inside.startsWith("../");
+      } catch {
+        return false;
+      }
+    },
   };
 }
 
