@@ -6,6 +6,7 @@
  * @module
  */
 
+import { equal, match, ok } from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RunRecord } from "../../lib/pipeline/store/record.ts";
@@ -191,4 +192,70 @@ export function alive(pid: number): boolean {
 export async function writeFile(dir: string, rel: string, text: string): Promise<void> {
   await Deno.mkdir(dirname(join(dir, rel)), { recursive: true });
   await Deno.writeTextFile(join(dir, rel), text);
+}
+
+/** A generous bound that only a hang (or runaway expansion) exceeds. */
+export const BOUND_MS = 20_000;
+
+/**
+ * Runs the CLI with a 256 MB heap, killed after BOUND_MS: a runaway load
+ * shows as a failed assertion instead of a hung suite or machine.
+ */
+export async function boundedCli(
+  dir: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliResult & { killed: boolean }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--quiet",
+      "--v8-flags=--max-old-space-size=256",
+      "--config",
+      join(ROOT, "deno.json"),
+      CLI,
+      ...args,
+    ],
+    cwd: dir,
+    env: { NO_COLOR: "1", ...env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let killed = false;
+  const timer = setTimeout(() => {
+    killed = true;
+    child.kill("SIGKILL");
+  }, BOUND_MS);
+  try {
+    const out = await child.output();
+    const dec = new TextDecoder();
+    return {
+      code: out.code,
+      stdout: dec.decode(out.stdout),
+      stderr: dec.decode(out.stderr),
+      killed,
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Asserts a refused load: not killed, exit 2, the expected line, no stack trace, nothing run. */
+export async function assertRefused(
+  dir: string,
+  r: CliResult & { killed: boolean },
+  expect: RegExp,
+) {
+  equal(r.killed, false, `the CLI ran past ${BOUND_MS / 1000} s and was killed`);
+  equal(r.code, 2, r.stdout + r.stderr);
+  match(r.stderr, expect);
+  match(r.stderr, /problems? in the pipeline file; nothing was run/);
+  ok(!/RangeError|\n\s+at /.test(r.stderr), `a stack trace: ${r.stderr}`);
+  equal(
+    await Deno.stat(join(dir, "artifacts")).then(() => true, () => false),
+    false,
+    "nothing ran",
+  );
 }

@@ -103,6 +103,30 @@ export function stepAxisValues(
   });
 }
 
+/** How many instances one step has under a profile, and the axis sizes that make it. */
+export interface StepCount {
+  step: StepSpec;
+  count: number;
+  axes: [string, number][];
+}
+
+/**
+ * Counts the instances of every step under `profile` without creating them
+ * (the product of the sizes of the axes each step uses), so a matrix too
+ * large to expand can be refused first.
+ */
+export function countInstances(
+  spec: PipelineSpec,
+  profile: string,
+): { total: number; steps: StepCount[] } {
+  const { axes } = applyProfile(spec, profile);
+  const steps = spec.steps.map((step): StepCount => {
+    const sizes = stepAxisValues(step, axes).map(([a, vs]): [string, number] => [a, vs.length]);
+    return { step, count: sizes.reduce((n, [, k]) => n * k, 1), axes: sizes };
+  });
+  return { total: steps.reduce((n, s) => n + s.count, 0), steps };
+}
+
 function cartesian(axes: [string, MatrixValue[]][]): Record<string, MatrixValue>[] {
   let out: Record<string, MatrixValue>[] = [{}];
   for (const [name, values] of axes) {
@@ -113,6 +137,11 @@ function cartesian(axes: [string, MatrixValue[]][]): Record<string, MatrixValue>
   return out;
 }
 
+/** A map key for the values of `axes` (JSON keeps 1 and "1" apart, as `===` does). */
+function sharedKey(axes: string[], matrix: Record<string, MatrixValue>): string {
+  return JSON.stringify(axes.map((a) => matrix[a]));
+}
+
 /** Expands the pipeline under `profile`; `order` is the steps in topological order. */
 export function expand(spec: PipelineSpec, profile: string, order: StepSpec[]): Expansion {
   const { params, axes } = applyProfile(spec, profile);
@@ -120,8 +149,24 @@ export function expand(spec: PipelineSpec, profile: string, order: StepSpec[]): 
   const byId = new Map<string, Instance>();
   const byStep = new Map<string, Instance[]>();
   const problems: { pos: Pos; message: string }[] = [];
+  const axesOf = new Map(order.map((s) => [s.name, s.matrix.map((u) => u.axis)]));
   for (const step of order) {
-    const stepAxes = step.matrix.map((u) => u.axis);
+    const stepAxes = axesOf.get(step.name)!;
+    // Upstream instances by their values on the shared axes: a scan per
+    // instance would cost instances x upstream instances, hours for
+    // matrices near the instance limit.
+    const lookups = step.inputs.map((inp) => {
+      const upAxes = axesOf.get(inp.step) ?? [];
+      const shared = upAxes.filter((a) => stepAxes.includes(a));
+      const index = new Map<string, Instance[]>();
+      for (const u of byStep.get(inp.step) ?? []) {
+        const k = sharedKey(shared, u.matrix);
+        const l = index.get(k);
+        if (l) l.push(u);
+        else index.set(k, [u]);
+      }
+      return { shared, gather: shared.length < upAxes.length, index };
+    });
     const list: Instance[] = [];
     for (const matrix of cartesian(stepAxisValues(step, axes))) {
       const id = instanceId(step.name, stepAxes, matrix);
@@ -129,12 +174,9 @@ export function expand(spec: PipelineSpec, profile: string, order: StepSpec[]): 
       for (const k of step.params) ps[k] = params[k];
       Object.assign(ps, matrix);
       const inst: Instance = { id, step, matrix, params: ps, inputs: [] };
-      for (const inp of step.inputs) {
-        const ups = byStep.get(inp.step) ?? [];
-        const upAxes = order.find((s) => s.name === inp.step)?.matrix.map((u) => u.axis) ?? [];
-        const shared = upAxes.filter((a) => stepAxes.includes(a));
-        const gather = shared.length < upAxes.length;
-        const matching = ups.filter((u) => shared.every((a) => u.matrix[a] === matrix[a]));
+      for (const [i, inp] of step.inputs.entries()) {
+        const { shared, gather, index } = lookups[i];
+        const matching = index.get(sharedKey(shared, matrix)) ?? [];
         if (matching.length === 0) {
           const cond = shared.length
             ? ` with ${shared.map((a) => `${a}=${formatValue(matrix[a])}`).join(",")}`

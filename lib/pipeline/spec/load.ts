@@ -6,9 +6,9 @@
  * @module
  */
 
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { type Diagnostic, PipelineError } from "./diagnostics.ts";
-import { expand, type Expansion } from "./expand.ts";
+import { countInstances, expand, type Expansion } from "./expand.ts";
 import { globFiles } from "../../files/mod.ts";
 import { topoOrder } from "./graph.ts";
 import type { PipelineSpec, StepSpec } from "./schema.ts";
@@ -33,6 +33,14 @@ export function fsProbe(dir: string): FileProbe {
       }
     },
     glob: (pattern: string) => globFiles(dir, pattern),
+    resolvesInside(rel: string): boolean {
+      try {
+        const inside = relative(Deno.realPathSync(dir), Deno.realPathSync(resolve(dir, rel)));
+        return !isAbsolute(inside) && inside !== ".." && !inside.startsWith("../");
+      } catch {
+        return false;
+      }
+    },
   };
 }
 
@@ -52,7 +60,12 @@ export function loadPipelineText(
   const { root, problems } = parseYaml(text);
   if (problems.length > 0) {
     throw new PipelineError(
-      problems.map((p) => ({ file: display, pos: p.pos, message: `YAML: ${p.message}` })),
+      problems.map((p) => ({
+        file: display,
+        pos: p.pos,
+        message: `YAML: ${p.message}`,
+        ...(p.hint ? { hint: p.hint } : {}),
+      })),
     );
   }
   const { spec, diagnostics } = validateTree(root, file, display, dirname(file), probe);
@@ -74,6 +87,11 @@ export function loadPipelineText(
   if (spec && order && all.length === 0) {
     const seen = new Set<string>();
     for (const profile of spec.profiles.keys()) {
+      const tooMany = instanceLimit(spec, profile, display);
+      if (tooMany) {
+        all.push(tooMany);
+        continue;
+      }
       for (const p of expand(spec, profile, order).problems) {
         const k = `${p.pos.line}:${p.pos.col}:${p.message}`;
         if (seen.has(k)) continue;
@@ -89,6 +107,31 @@ export function loadPipelineText(
     throw new PipelineError(all);
   }
   return { spec, order };
+}
+
+/**
+ * The problem with a profile that has more instances than `limits.instances`
+ * allows, naming the step that contributes most and its axis sizes; checked
+ * before expansion, which would otherwise take minutes and gigabytes.
+ */
+function instanceLimit(
+  spec: PipelineSpec,
+  profile: string,
+  display: string,
+): Diagnostic | undefined {
+  const { total, steps } = countInstances(spec, profile);
+  const limit = spec.limits.instances;
+  if (total <= limit) return undefined;
+  const big = steps.reduce((a, b) => (b.count > a.count ? b : a));
+  const sizes = big.axes.length ? ` (${big.axes.map(([a, n]) => `${a}=${n}`).join(" × ")})` : "";
+  return {
+    file: display,
+    pos: big.step.pos,
+    message:
+      `profile '${profile}' has ${total} instances, more than the limit of ${limit}: step '${big.step.name}' has ${big.count}${sizes}`,
+    hint:
+      "use fewer axis values (or a profile with fewer), or raise the limit with 'limits: { instances: N }' at the top level of pipeline.yaml",
+  };
 }
 
 /** Reads and validates a pipeline file. */

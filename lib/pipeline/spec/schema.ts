@@ -14,6 +14,9 @@ export type { ExecutorSpec, MatrixValue };
 /** The pipeline file format version this engine reads. */
 export const PIPELINE_VERSION = 1;
 
+/** How many instances a profile may expand to unless `limits.instances` says otherwise. */
+export const DEFAULT_MAX_INSTANCES = 100_000;
+
 /** Step names. */
 export const STEP_NAME = /^[a-z][a-z0-9_]*$/;
 /** Parameter, axis, input and output names (usable in `${name}`). */
@@ -103,6 +106,12 @@ export interface ProfileSpec {
   matrix: Record<string, MatrixValue[]>;
 }
 
+/** Bounds on what a pipeline file may ask for, checked before anything is expanded. */
+export interface Limits {
+  /** The most instances one profile may have (all steps together). */
+  instances: number;
+}
+
 /** A validated pipeline file. */
 export interface PipelineSpec {
   /** Absolute path of pipeline.yaml. */
@@ -125,6 +134,8 @@ export interface PipelineSpec {
   profiles: Map<string, ProfileSpec>;
   /** The `executor:` section, if any (absent: local). Never part of a cache key. */
   executor?: ExecutorSpec;
+  /** Bounds checked when the file is loaded (`limits:`, defaults filled in). */
+  limits: Limits;
   /** `open:` a published file (`<publish name>/<path>`) that reproduce prints at the end. */
   open?: string;
 }

@@ -13,7 +13,9 @@ import type { YEntry, YMap, YNode } from "./yaml_source.ts";
 import { validateExecutorSection } from "./executor_section.ts";
 import {
   type AxisSpec,
+  DEFAULT_MAX_INSTANCES,
   IDENT,
+  type Limits,
   PIPELINE_VERSION,
   type PipelineSpec,
   type ProfileSpec,
@@ -39,6 +41,7 @@ const TOP_KEYS = [
   "profiles",
   "executor",
   "open",
+  "limits",
 ];
 /** Result of structural validation: a spec when the file is usable, and all problems found. */
 export interface ValidationResult {
@@ -94,6 +97,7 @@ function validatePipeline(
   const execE = v.entry(top, "executor");
   const executor = execE ? validateExecutorSection(v, execE.value, parseDuration) : undefined;
   const open = topOpen(v, top, steps);
+  const limits = topLimits(v, top);
   return {
     file,
     displayFile: v.file,
@@ -105,6 +109,7 @@ function validatePipeline(
     axes,
     steps,
     profiles,
+    limits,
     ...(executor ? { executor } : {}),
     ...(open ? { open } : {}),
   };
@@ -229,6 +234,29 @@ function topSteps(
     if (s) steps.push(s);
   }
   return steps;
+}
+
+/** `limits:`: bounds checked at load time, each with its default when absent. */
+function topLimits(v: YamlChecker, top: YMap): Limits {
+  const limits: Limits = { instances: DEFAULT_MAX_INSTANCES };
+  const limitsE = v.entry(top, "limits");
+  if (isEmpty(limitsE)) return limits;
+  const m = v.map(limitsE!.value, "'limits'");
+  if (!m) return limits;
+  v.keys(m, ["instances"], "in 'limits'");
+  const inst = v.entry(m, "instances");
+  if (inst) {
+    const n = inst.value;
+    if (
+      n.kind === "scalar" && typeof n.value === "number" && Number.isSafeInteger(n.value) &&
+      n.value > 0
+    ) {
+      limits.instances = n.value;
+    } else {
+      v.error(n.pos, `limits.instances must be a positive integer, got ${describe(n)}`);
+    }
+  }
+  return limits;
 }
 
 /** `open: <publish name>/<file>`: the published file a successful reproduce points at. */

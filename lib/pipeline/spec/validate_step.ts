@@ -6,6 +6,7 @@
  * @module
  */
 
+import { isAbsolute, normalize } from "node:path";
 import { type Pos, suggestion } from "./diagnostics.ts";
 import type { YEntry, YMap, YNode } from "./yaml_source.ts";
 import {
@@ -86,7 +87,17 @@ export function validateStep(
   return step;
 }
 
-/** The module, which must exist. */
+/** True if a relative path, as written, climbs out of the directory it is relative to. */
+function climbsOut(path: string): boolean {
+  const n = normalize(path);
+  return isAbsolute(n) || n === ".." || n.startsWith("../");
+}
+
+/**
+ * The module, which must exist inside the pipeline directory (symlinks
+ * resolved): the runner grants a step read access to its module and runs it,
+ * so a module elsewhere would run any file of the machine.
+ */
 function stepModule(v: YamlChecker, m: YMap, step: StepSpec): void {
   const name = step.name;
   const mod = v.entry(m, "module");
@@ -94,11 +105,24 @@ function stepModule(v: YamlChecker, m: YMap, step: StepSpec): void {
     const path = v.string(mod.value, `the module of step '${name}'`);
     if (path !== undefined) {
       step.module = path;
-      if (!v.probe.isFile(path)) {
+      const outside = `module '${path}' of step '${name}' is outside the pipeline directory`;
+      if (climbsOut(path)) {
+        v.error(
+          mod.value.pos,
+          outside,
+          "write a path relative to the pipeline file's directory that stays inside it",
+        );
+      } else if (!v.probe.isFile(path)) {
         v.error(
           mod.value.pos,
           `module '${path}' of step '${name}' does not exist`,
           "paths are relative to the pipeline file's directory",
+        );
+      } else if (v.probe.resolvesInside && !v.probe.resolvesInside(path)) {
+        v.error(
+          mod.value.pos,
+          outside,
+          "it is a symlink (or under one) that leads out of the pipeline file's directory",
         );
       }
     }
@@ -311,8 +335,18 @@ function stepCode(v: YamlChecker, m: YMap, step: StepSpec): void {
         );
         continue;
       }
-      if (v.probe.glob(it.value).length === 0) {
+      const files = v.probe.glob(it.value);
+      if (files.length === 0) {
         v.error(it.pos, `code glob '${it.value}' of step '${name}' matches no file`);
+        continue;
+      }
+      const escaping = files.find((f) => v.probe.resolvesInside && !v.probe.resolvesInside(f));
+      if (escaping !== undefined) {
+        v.error(
+          it.pos,
+          `code glob '${it.value}' of step '${name}' matches '${escaping}', which resolves outside the pipeline directory`,
+          "a step's code must lie inside the pipeline file's directory; remove the symlink or narrow the glob",
+        );
         continue;
       }
       step.code.push(it.value);

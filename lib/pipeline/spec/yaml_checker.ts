@@ -16,6 +16,11 @@ export interface FileProbe {
   isFile(relPath: string): boolean;
   /** Files matching a glob relative to the pipeline directory. */
   glob(pattern: string): string[];
+  /**
+   * True if an existing `relPath` still lies inside the pipeline directory
+   * once symlinks are resolved. Absent: no symlinks to follow (unit tests).
+   */
+  resolvesInside?(relPath: string): boolean;
 }
 
 export function describe(node: YNode): string {
