@@ -132,3 +132,56 @@ Deno.test("integrity: a same-size edit of a published file is found by verify an
     await removeProject(dir);
   }
 });
+
+Deno.test("integrity: a same-size corrupt input blob is caught before a step reads it; its producer reruns", async () => {
+  const dir = await makeProject();
+  try {
+    equal((await cli(dir, ["reproduce"])).code, 0);
+    const hash = (await currentRecord(dir, "gen")).outputs.numbers.hash;
+    await corrupt(blobPath(dir, hash), (b) => {
+      b[1] = b[1] === 0x32 ? 0x33 : 0x32;
+      return b;
+    });
+    // status sees the damage without repairing anything.
+    const st = await cli(dir, ["status"]);
+    match(st.stdout, /gen\s+would run\s+stored outputs damaged/);
+    ok(await Deno.stat(blobPath(dir, hash)).then(() => true, () => false));
+    // A downstream parameter changes, so square must run and read gen's output.
+    const yaml = join(dir, "pipeline.yaml");
+    await Deno.writeTextFile(yaml, (await Deno.readTextFile(yaml)).replace("scale: 2", "scale: 3"));
+    const r = await cli(dir, ["reproduce"]);
+    equal(r.code, 0, r.stdout + r.stderr);
+    match(r.stdout, new RegExp(`corrupt blob ${hash.slice(0, 12)} \\(output 'numbers' of gen\\)`));
+    ok(!r.stdout.includes("changed while the step ran"), r.stdout);
+    ok(ran(r.stdout).includes("gen"), r.stdout);
+    ok(ran(r.stdout).includes("square[k=1]"), r.stdout);
+    deepStrictEqual((await quarantined(dir)).map((n) => n.slice(0, 64)), [hash]);
+  } finally {
+    await removeProject(dir);
+  }
+});
+
+Deno.test("integrity: verify reports a garbage file among the records and moves it aside", async () => {
+  const dir = await makeProject();
+  try {
+    equal((await cli(dir, ["reproduce"])).code, 0);
+    const bogus = join(dir, "artifacts/records", `${"ab".repeat(32)}.json`);
+    await Deno.writeTextFile(bogus, "{ not json");
+    await Deno.writeTextFile(join(dir, "artifacts/records/notes.txt"), "hello\n");
+    const v = await cli(dir, ["verify"]);
+    equal(v.code, 1, v.stdout + v.stderr);
+    match(
+      v.stdout,
+      new RegExp(`GARBAGE artifacts/records/${"ab".repeat(32)}\\.json is not a run record`),
+    );
+    match(v.stdout, /GARBAGE artifacts\/records\/notes\.txt is not a run record/);
+    equal(await Deno.stat(bogus).then(() => true, () => false), false);
+    const again = await cli(dir, ["verify"]);
+    equal(again.code, 0, again.stdout);
+    match(again.stdout, /all good/);
+    // The real records were left alone: nothing reruns.
+    deepStrictEqual(ran((await cli(dir, ["reproduce"])).stdout), []);
+  } finally {
+    await removeProject(dir);
+  }
+});

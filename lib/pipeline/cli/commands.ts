@@ -226,6 +226,13 @@ export async function cmdVerify(a: ParsedArgs, env: CommandEnv): Promise<number>
     for (const t of r.trees) {
       env.out(`DAMAGED TREE ${rel(engine.store.treePath(t))} (removed; rebuilt on next use)`);
     }
+    for (const g of r.garbage) {
+      env.out(
+        `GARBAGE ${rel(g.path)} is not a run record (moved to ${
+          g.quarantined ? rel(g.quarantined) : "quarantine"
+        })`,
+      );
+    }
     const published = await verifyPublished(engine.store);
     for (const p of published) {
       env.out(
@@ -234,7 +241,7 @@ export async function cmdVerify(a: ParsedArgs, env: CommandEnv): Promise<number>
         })`,
       );
     }
-    const bad = r.problems.length + r.trees.length + published.length;
+    const bad = r.problems.length + r.trees.length + r.garbage.length + published.length;
     env.out(
       `verified ${r.blobs} blob(s), ${formatBytes(r.bytes)}: ${
         bad === 0 ? "all good" : `${bad} problem(s)`

@@ -138,6 +138,14 @@ export async function collectGarbage(
       if (!(err instanceof Deno.errors.NotFound)) throw err;
     }
   };
+  // Stat short-cuts of dropped blobs go with them (they are not counted: a cache, not results).
+  try {
+    for await (const e of Deno.readDir(store.blobStats)) {
+      if (!keepBlobs.has(e.name) && !opts.dryRun) await removeAll(join(store.blobStats, e.name));
+    }
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
   await dirs(store.trees, keepTrees, report.trees, "trees");
   await dirs(store.checkpoints, keepCheckpoints, report.checkpoints, "checkpoints");
   try {

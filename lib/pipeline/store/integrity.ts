@@ -69,7 +69,11 @@ export async function checkRecord(
   const problems: IntegrityProblem[] = [];
   const check = async (hash: string, size: number, what: string): Promise<void> => {
     const state = await store.blobState(hash, size);
-    if (state === "ok") return;
+    if (state === "ok") {
+      // Same size is not the same bytes: re-hash small blobs, and large ones whose stat moved.
+      if (!(await store.blobContentOk(hash, size))) problems.push({ hash, what, state: "corrupt" });
+      return;
+    }
     if (state === "missing") {
       problems.push({ hash, what, state: "missing" });
       return;
@@ -123,14 +127,24 @@ export async function checkRecord(
   return problems;
 }
 
-/** Read-only cheap check of a record's outputs: what is missing or has the wrong size. */
+/**
+ * Read-only check of a record's outputs: what is missing, has the wrong size,
+ * or (small blobs, and large ones whose stat moved) no longer has its bytes.
+ */
 export async function quickProblems(store: Store, rec: RunRecord): Promise<string[]> {
   const out: string[] = [];
   for (const [name, o] of Object.entries(rec.outputs)) {
-    const s = await store.blobState(o.hash, o.size);
+    const s0 = await store.blobState(o.hash, o.size);
+    const s = s0 === "ok" && !(await store.blobContentOk(o.hash, o.size, false)) ? "bytes" : s0;
     if (s !== "ok") {
       out.push(
-        `output '${name}' ${s === "missing" ? "is missing from the store" : "has the wrong size"}`,
+        `output '${name}' ${
+          s === "missing"
+            ? "is missing from the store"
+            : s === "bytes"
+            ? "no longer matches its hash"
+            : "has the wrong size"
+        }`,
       );
       continue;
     }
@@ -141,11 +155,16 @@ export async function quickProblems(store: Store, rec: RunRecord): Promise<strin
         continue;
       }
       for (const [rel, e] of Object.entries(m.entries)) {
-        const t = await store.blobState(e.hash, e.size);
+        const t0 = await store.blobState(e.hash, e.size);
+        const t = t0 === "ok" && !(await store.blobContentOk(e.hash, e.size, false)) ? "bytes" : t0;
         if (t !== "ok") {
           out.push(
             `file '${rel}' of output '${name}' ${
-              t === "missing" ? "is missing" : "has the wrong size"
+              t === "missing"
+                ? "is missing"
+                : t === "bytes"
+                ? "no longer matches its hash"
+                : "has the wrong size"
             }`,
           );
         }

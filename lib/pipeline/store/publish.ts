@@ -12,7 +12,7 @@ import { dirname, join } from "node:path";
 import { canonicalJson, hashFile } from "../keys/mod.ts";
 import { escapeId, type Instance, matrixLabel } from "../spec/mod.ts";
 import type { RunRecord } from "./record.ts";
-import { randomSuffix, removeAll, type Store } from "./store.ts";
+import { RACY_MS, randomSuffix, removeAll, SMALL_BLOB_BYTES, type Store } from "./store.ts";
 
 /** Relative path in the published directory -> blob hash and size. */
 async function plan(store: Store, instances: Instance[], records: Map<string, RunRecord>) {
@@ -37,16 +37,24 @@ async function plan(store: Store, instances: Instance[], records: Map<string, Ru
   return files;
 }
 
-/** Size, mtime and inode of a published file when it was last known to match its blob. */
-type FileStat = [size: number, mtimeMs: number, ino: number];
+/**
+ * Size, mtime, ctime and inode of a large published file when it was last
+ * known to match its blob, and when that was seen.
+ */
+type FileStat = [size: number, mtimeMs: number, ctimeMs: number, ino: number, takenAt: number];
 
 /** The stat cache of a published directory (short-cuts only, never the truth). */
 function statPath(store: Store, profile: string, name: string): string {
   return join(store.out, profile, `.${name}.stat`);
 }
 
-function statOf(st: Deno.FileInfo): FileStat {
-  return [st.size, st.mtime?.getTime() ?? -1, st.ino ?? -1];
+function sameFile(st: Deno.FileInfo, known: FileStat | undefined): boolean {
+  if (!known) return false;
+  const m = st.mtime?.getTime() ?? -1;
+  const c = st.ctime?.getTime() ?? -1;
+  // Times within RACY_MS of the moment the stat was taken cannot vouch for the bytes.
+  return known[0] === st.size && known[1] === m && known[2] === c && known[3] === (st.ino ?? -1) &&
+    Math.max(m, c) <= known[4] - RACY_MS;
 }
 
 async function readStats(path: string): Promise<Record<string, FileStat>> {
@@ -60,36 +68,44 @@ async function readStats(path: string): Promise<Record<string, FileStat>> {
 
 /**
  * The published files that no longer match their blobs: missing, another
- * size, or (when size, mtime or inode moved since they were last checked)
- * other bytes. `hashAlways` re-hashes every file (`verify`).
+ * size, or other bytes. Small files are re-hashed every time; a large one only
+ * when its stat moved since it was last checked (`hashAlways`: every file, as
+ * `verify` does). Returns the stat cache to keep for the large ones.
  */
 export async function damagedPublished(
   dest: string,
   files: Map<string, { hash: string; size: number }>,
   stats: Record<string, FileStat>,
   hashAlways = false,
-): Promise<{ damaged: string[]; stats: Record<string, FileStat>; rehashed: boolean }> {
+): Promise<{ damaged: string[]; stats: Record<string, FileStat> }> {
   const damaged: string[] = [];
   const next: Record<string, FileStat> = {};
-  let rehashed = false;
   for (const [rel, f] of files) {
     const st = await Deno.stat(join(dest, rel)).catch(() => null);
     if (!st || !st.isFile || st.size !== f.size) {
       damaged.push(rel);
       continue;
     }
-    const now = statOf(st);
-    const known = stats[rel];
-    if (!hashAlways && known && known.every((x, i) => x === now[i])) {
-      next[rel] = now;
+    const large = f.size > SMALL_BLOB_BYTES;
+    if (large && !hashAlways && sameFile(st, stats[rel])) {
+      next[rel] = stats[rel];
       continue;
     }
-    rehashed = true;
     const d = await hashFile(join(dest, rel)).catch(() => null);
-    if (d?.hash === f.hash) next[rel] = now;
-    else damaged.push(rel);
+    if (d?.hash !== f.hash) {
+      damaged.push(rel);
+      continue;
+    }
+    if (large) {
+      const m = st.mtime?.getTime() ?? -1;
+      const c = st.ctime?.getTime() ?? -1;
+      const kept = stats[rel];
+      const same = kept && kept[0] === st.size && kept[1] === m && kept[2] === c &&
+        kept[3] === (st.ino ?? -1);
+      next[rel] = same ? kept : [st.size, m, c, st.ino ?? -1, Date.now()];
+    }
   }
-  return { damaged, stats: next, rehashed };
+  return { damaged, stats: next };
 }
 
 /** Copies a blob over one published file (temp file + rename, so no reader sees half of it). */
@@ -135,10 +151,12 @@ export async function publishStep(
   const statFile = statPath(store, profile, name);
   const published = await Deno.readTextFile(marker).catch(() => null);
   if (published === manifest) {
-    const check = await damagedPublished(dest, files, await readStats(statFile));
+    const known = await readStats(statFile);
+    const check = await damagedPublished(dest, files, known);
     for (const rel of check.damaged) await restoreFile(store, dest, rel, files.get(rel)!.hash);
-    if (check.damaged.length || check.rehashed) {
-      const after = await damagedPublished(dest, files, check.stats);
+    const after = check.damaged.length ? await damagedPublished(dest, files, check.stats) : check;
+    // A no-op run writes nothing: the stat cache is rewritten only when it changed.
+    if (canonicalJson(after.stats) !== canonicalJson(known)) {
       await writeStats(statFile, after.stats);
     }
     return { path: dest, changed: check.damaged.length > 0, repaired: check.damaged };

@@ -65,6 +65,34 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** Blobs up to this size are re-hashed whenever they are used; larger ones when their stat moved. */
+export const SMALL_BLOB_BYTES = 4 * 1024 * 1024;
+
+/**
+ * How close to the moment a stat was taken a file's mtime or ctime may be
+ * before the stat cannot vouch for it: file times come from a coarse clock,
+ * so an edit right after the stat can leave them unchanged ("racy git").
+ */
+export const RACY_MS = 2000;
+
+/** What identifies one version of a file on disk, for the stat short-cut. */
+function blobStatOf(st: Deno.FileInfo): string {
+  return JSON.stringify([
+    st.size,
+    st.mtime?.getTime() ?? -1,
+    st.ctime?.getTime() ?? -1,
+    st.ino,
+    st.dev,
+  ]);
+}
+
+/** True when a stat taken at `takenAt` cannot tell later edits apart (times too close). */
+function racy(st: Deno.FileInfo, takenAt: number): boolean {
+  const m = st.mtime?.getTime() ?? Infinity;
+  const c = st.ctime?.getTime() ?? Infinity;
+  return Math.max(m, c) > takenAt - RACY_MS;
+}
+
 /** The store rooted at a directory. */
 export class Store {
   readonly blobs: string;
@@ -78,6 +106,8 @@ export class Store {
   readonly pins: string;
   readonly quarantineDir: string;
   readonly lockFile: string;
+  /** Stats of large blobs when they were last known good (short-cuts only, never the truth). */
+  readonly blobStats: string;
 
   constructor(readonly root: string) {
     this.blobs = join(root, "blobs", "sha256");
@@ -91,6 +121,7 @@ export class Store {
     this.pins = join(root, "pins");
     this.quarantineDir = join(root, "quarantine");
     this.lockFile = join(root, "lock");
+    this.blobStats = join(root, "blob-stats");
   }
 
   /** Creates the store's directories. */
@@ -123,6 +154,40 @@ export class Store {
     return join(this.blobs, hash.slice(0, 2), hash);
   }
 
+  /**
+   * Whether a blob's bytes still match its name. Small blobs are always
+   * re-hashed; a large one only when its size, mtime, ctime or inode moved
+   * since it was last known good (blobs are read-only, so an edit moves them).
+   */
+  async blobContentOk(hash: string, size: number, refresh = true): Promise<boolean> {
+    const path = this.blobPath(hash);
+    const st = await Deno.stat(path).catch(() => null);
+    if (!st || !st.isFile || st.size !== size) return false;
+    const now = blobStatOf(st);
+    let known: { stat: string; takenAt: number } | null = null;
+    if (size > SMALL_BLOB_BYTES) {
+      known = await Deno.readTextFile(join(this.blobStats, hash)).then(JSON.parse, () => null);
+      if (known?.stat === now && !racy(st, known.takenAt)) return true;
+    }
+    const d = await hashFile(path).catch(() => null);
+    if (d?.hash !== hash) return false;
+    // Refresh the short-cut only when it changes (or stops being racy): no-op runs write nothing.
+    if (refresh && size > SMALL_BLOB_BYTES && (known?.stat !== now || !racy(st, Date.now()))) {
+      await this.noteBlobGood(hash).catch(() => {});
+    }
+    return true;
+  }
+
+  /** Notes a large blob's stat as known good (after it was written or re-hashed). */
+  async noteBlobGood(hash: string): Promise<void> {
+    const st = await Deno.stat(this.blobPath(hash)).catch(() => null);
+    if (!st || st.size <= SMALL_BLOB_BYTES) return;
+    await Deno.mkdir(this.blobStats, { recursive: true });
+    const tmp = join(this.blobStats, `.${hash}-${randomSuffix()}`);
+    await Deno.writeTextFile(tmp, JSON.stringify({ stat: blobStatOf(st), takenAt: Date.now() }));
+    await Deno.rename(tmp, join(this.blobStats, hash));
+  }
+
   /** Cheap check: the blob exists and has the expected size. */
   async blobState(hash: string, size: number): Promise<BlobState> {
     try {
@@ -151,6 +216,7 @@ export class Store {
       const cur = await hashFile(dest).catch(() => null);
       if (cur && cur.hash === digest.hash) {
         await Deno.remove(staged);
+        await this.noteBlobGood(digest.hash).catch(() => {});
         return digest;
       }
       await this.quarantine(digest.hash, "content did not match its name when re-added");
@@ -164,6 +230,7 @@ export class Store {
     }
     await Deno.chmod(staged, 0o444);
     await Deno.rename(staged, dest);
+    await this.noteBlobGood(digest.hash).catch(() => {});
     return digest;
   }
 
@@ -176,11 +243,16 @@ export class Store {
 
   /** Moves a blob to quarantine/ (it no longer matches its name). */
   async quarantine(hash: string, reason: string): Promise<string | null> {
+    return await this.quarantineFile(this.blobPath(hash), hash, reason);
+  }
+
+  /** Moves any file of the store to quarantine/ under `name`, with the reason beside it. */
+  async quarantineFile(path: string, name: string, reason: string): Promise<string | null> {
     await Deno.mkdir(this.quarantineDir, { recursive: true });
-    const base = `${hash}.${new Date().toISOString().replace(/[:.]/g, "-")}`;
+    const base = `${name}.${new Date().toISOString().replace(/[:.]/g, "-")}`;
     const dest = join(this.quarantineDir, base);
     try {
-      await Deno.rename(this.blobPath(hash), dest);
+      await Deno.rename(path, dest);
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) return null;
       throw e;

@@ -31,6 +31,8 @@ export interface VerifyReport {
   problems: BlobProblem[];
   /** Materialised trees that did not match their manifest (removed). */
   trees: string[];
+  /** Files in records/ that are not run records (moved to quarantine/). */
+  garbage: { path: string; quarantined: string | null }[];
 }
 
 /** Re-hashes the whole store with `jobs` workers and repairs what it can. */
@@ -38,7 +40,7 @@ export async function verifyStore(
   store: Store,
   opts: { jobs: number; signal?: AbortSignal },
 ): Promise<VerifyReport> {
-  const report: VerifyReport = { blobs: 0, bytes: 0, problems: [], trees: [] };
+  const report: VerifyReport = { blobs: 0, bytes: 0, problems: [], trees: [], garbage: [] };
   const pool = new HashPool(opts.jobs);
   try {
     const hashes = await store.listBlobs();
@@ -50,8 +52,11 @@ export async function verifyStore(
       report.blobs++;
       report.bytes += d?.size ?? 0;
       if (!d || d.hash !== h) corrupt.push(h);
+      else await store.noteBlobGood(h).catch(() => {});
     }));
     if (opts.signal?.aborted) throw new DOMException("interrupted", "AbortError");
+
+    report.garbage = await quarantineGarbageRecords(store);
 
     // Which records use which blob (before anything is moved).
     const users = new Map<string, RunRecord[]>();
@@ -106,4 +111,30 @@ export async function verifyStore(
     pool.close();
   }
   return report;
+}
+
+/** Moves every file of records/ that is not a readable run record under its own key to quarantine/. */
+async function quarantineGarbageRecords(
+  store: Store,
+): Promise<{ path: string; quarantined: string | null }[]> {
+  const out: { path: string; quarantined: string | null }[] = [];
+  const names: string[] = [];
+  try {
+    for await (const e of Deno.readDir(store.records)) names.push(e.name);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return out;
+    throw e;
+  }
+  for (const name of names.sort()) {
+    const m = /^([0-9a-f]{64})\.json$/.exec(name);
+    if (m && (await store.readRecord(m[1]))) continue;
+    const path = join(store.records, name);
+    const quarantined = await store.quarantineFile(
+      path,
+      `record-${name}`,
+      "not a run record: found by verify",
+    );
+    out.push({ path, quarantined });
+  }
+  return out;
 }
