@@ -1,13 +1,19 @@
 import { deepStrictEqual, equal, notEqual, ok } from "node:assert/strict";
 import { join } from "node:path";
-import { diffParts, ENGINE_SALT, keyOf, type KeyParts } from "../../lib/pipeline/keys/cache_key.ts";
+import {
+  diffParts,
+  ENGINE_SALT,
+  keyOf,
+  type KeyParts,
+  RUNTIME,
+} from "../../lib/pipeline/keys/cache_key.ts";
 import { CodeGraphs, type DenoInfo, npmClosure } from "../../lib/pipeline/keys/code_graph.ts";
 import { sha256Hex } from "../../lib/pipeline/keys/hash.ts";
 import { loadPipelineText } from "../../lib/pipeline/spec/load.ts";
 
 function parts(over: Partial<KeyParts> = {}): KeyParts {
   return {
-    engine: { salt: ENGINE_SALT, outputs: { traj: "traj.npy" } },
+    engine: { salt: ENGINE_SALT, runtime: RUNTIME, outputs: { traj: "traj.npy" } },
     code: { "steps/train.ts": "a".repeat(64), "lib/qnn.ts": "b".repeat(64) },
     npm: ["yaml@2.9.1"],
     params: { epochs: 3, P: 4 },
@@ -20,7 +26,8 @@ Deno.test("the key is the SHA-256 of the canonical JSON of the parts", () => {
   const p = parts();
   const canonical = '{"code":{"lib/qnn.ts":"' + "b".repeat(64) + '","steps/train.ts":"' +
     "a".repeat(64) +
-    '"},"engine":{"outputs":{"traj":"traj.npy"},"salt":"' + ENGINE_SALT + '"},"inputs":{"data":"' +
+    '"},"engine":{"outputs":{"traj":"traj.npy"},"runtime":' + JSON.stringify(RUNTIME) +
+    ',"salt":"' + ENGINE_SALT + '"},"inputs":{"data":"' +
     "c".repeat(64) +
     '"},"npm":["yaml@2.9.1"],"params":{"P":4,"epochs":3}}';
   equal(keyOf(p), sha256Hex(canonical));
@@ -36,8 +43,11 @@ Deno.test("the key does not depend on key order but on every part", () => {
     { npm: ["yaml@2.9.2"] },
     { inputs: { data: "e".repeat(64) } },
     { inputs: { data: [{ id: "x", hash: "c".repeat(64) }] } },
-    { engine: { salt: ENGINE_SALT, outputs: { traj: "traj2.npy" } } },
-    { engine: { salt: "other", outputs: { traj: "traj.npy" } } },
+    { engine: { salt: ENGINE_SALT, runtime: RUNTIME, outputs: { traj: "traj2.npy" } } },
+    { engine: { salt: "other", runtime: RUNTIME, outputs: { traj: "traj.npy" } } },
+    {
+      engine: { salt: ENGINE_SALT, runtime: "deno 9.9.9 (v8 1.0)", outputs: { traj: "traj.npy" } },
+    },
   ];
   const keys = variants.map((v) => keyOf(parts(v)));
   for (const k of keys) notEqual(k, base);
@@ -131,4 +141,15 @@ Deno.test("a step's code: indirect imports, new URL references (followed), code 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("the runtime is in the key: another Deno (another V8) reruns, and status says so", () => {
+  equal(RUNTIME, `deno ${Deno.version.deno} (v8 ${Deno.version.v8})`);
+  const other = parts({
+    engine: { salt: ENGINE_SALT, runtime: "deno 9.9.9 (v8 1.0)", outputs: { traj: "traj.npy" } },
+  });
+  notEqual(keyOf(other), keyOf(parts()));
+  deepStrictEqual(diffParts(other, parts()).map((c) => c.text), [
+    `declared outputs, engine or runtime version changed (runtime deno 9.9.9 (v8 1.0) → ${RUNTIME})`,
+  ]);
 });

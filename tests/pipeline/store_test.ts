@@ -1,6 +1,6 @@
 import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
 import { join } from "node:path";
-import { ENGINE_SALT } from "../../lib/pipeline/keys/cache_key.ts";
+import { ENGINE_SALT, RUNTIME } from "../../lib/pipeline/keys/cache_key.ts";
 import { sha256Hex } from "../../lib/pipeline/keys/hash.ts";
 import { checkRecord } from "../../lib/pipeline/store/integrity.ts";
 import { acquireLock, LockHeldError } from "../../lib/pipeline/store/lock.ts";
@@ -27,7 +27,7 @@ function record(key: string, outputs: RunRecord["outputs"]): RunRecord {
     matrix: {},
     profile: "default",
     parts: {
-      engine: { salt: ENGINE_SALT, outputs: {} },
+      engine: { salt: ENGINE_SALT, runtime: RUNTIME, outputs: {} },
       code: {},
       npm: [],
       params: {},

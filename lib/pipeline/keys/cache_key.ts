@@ -1,8 +1,13 @@
 /**
  * The cache key of an instance: SHA-256 of the canonical JSON of exactly the
- * things that decide its outputs (engine salt and declared outputs, code,
- * npm packages, parameters, input contents), and a readable diff between two
- * sets of key parts ("why does this rerun?").
+ * things that decide its outputs (engine salt, the runtime, declared outputs,
+ * code, npm packages, parameters, input contents), and a readable diff
+ * between two sets of key parts ("why does this rerun?").
+ *
+ * The runtime (Deno and its V8) is in the key because a new V8 may compile
+ * floating point differently (fused multiply-add, relaxed SIMD), so the same
+ * code and inputs need not give the same bytes. The CPU is not: a result
+ * computed on one machine kind is reused on another, as build caches do.
  *
  * @module
  */
@@ -24,9 +29,12 @@ export interface GatheredHash {
   hash: string;
 }
 
+/** The runtime steps run on, as it enters keys: `deno 2.9.6 (v8 15.0.245.2-rusty)`. */
+export const RUNTIME = `deno ${Deno.version.deno} (v8 ${Deno.version.v8})`;
+
 /** Everything an instance's key is computed from. */
 export interface KeyParts {
-  engine: { salt: string; outputs: Record<string, string> };
+  engine: { salt: string; runtime: string; outputs: Record<string, string> };
   code: Record<string, string>;
   npm: string[];
   params: Record<string, unknown>;
@@ -42,7 +50,7 @@ export function keyParts(
   const outputs: Record<string, string> = {};
   for (const o of inst.step.outputs) outputs[o.name] = o.kind === "dir" ? `${o.file}/` : o.file;
   return {
-    engine: { salt: ENGINE_SALT, outputs },
+    engine: { salt: ENGINE_SALT, runtime: RUNTIME, outputs },
     code: { ...code.files },
     npm: [...code.npm],
     params: structuredClone(inst.params),
@@ -92,11 +100,14 @@ export function diffParts(old: Partial<KeyParts>, cur: Partial<KeyParts>): PartC
     if (old.engine.salt !== cur.engine.salt) {
       names.push(`engine ${old.engine.salt} → ${cur.engine.salt}`);
     }
+    if (old.engine.runtime !== cur.engine.runtime) {
+      names.push(`runtime ${old.engine.runtime ?? "(unrecorded)"} → ${cur.engine.runtime}`);
+    }
     const d = diffMaps(old.engine.outputs, cur.engine.outputs);
     names.push(...d.changed, ...d.added.map((x) => `+${x}`), ...d.removed.map((x) => `-${x}`));
     out.push({
       part: "engine",
-      text: `declared outputs or engine version changed (${names.join(", ")})`,
+      text: `declared outputs, engine or runtime version changed (${names.join(", ")})`,
       names,
     });
   }
