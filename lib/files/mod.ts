@@ -5,6 +5,8 @@
  * @module
  */
 
+export * from "./disk_space.ts";
+export * from "./format_bytes.ts";
 export * from "./glob.ts";
 export * from "./media_types.ts";
 export * from "./paths.ts";

@@ -22,7 +22,15 @@ import {
   interpolate,
   stepArgs,
 } from "../exec/mod.ts";
-import { type OutputEntry, RECORD_FORMAT, removeAll, type RunRecord } from "../store/mod.ts";
+import {
+  isDiskFull,
+  isIoError,
+  type OutputEntry,
+  RECORD_FORMAT,
+  removeAll,
+  type RunRecord,
+  storeIoError,
+} from "../store/mod.ts";
 import {
   type ContextFile,
   type InputValue,
@@ -233,7 +241,13 @@ async function storeOutputs(req: RunRequest, st: Stage): Promise<Record<string, 
         : await store.putFile(st.outputs[o.name], { move: true });
       stored[o.name] = { hash: d.hash, size: d.size, kind: o.kind, file: o.file };
     } catch (e) {
-      throw new PhaseFailure(`output '${o.name}': ${(e as Error).message}`);
+      const err = await storeIoError(
+        e,
+        `storing output '${o.name}'`,
+        store.blobs,
+        await treeSize(st.outputs[o.name]),
+      );
+      throw new PhaseFailure(err.message);
     }
   }
   return stored;
@@ -327,6 +341,12 @@ export function startInstance(req: RunRequest): RunHandle {
       return { ok: true, cancelled: false, record: rec, seconds: rec.seconds, logPath };
     } catch (e) {
       if (e instanceof PhaseFailure) return fail(e.message);
+      // An operating-system failure (a full disk) is one line, not a stack trace.
+      if (isIoError(e) || isDiskFull(e)) {
+        return fail(
+          (await storeIoError(e, `running ${req.inst.id}`, req.project.store.root)).message,
+        );
+      }
       return fail(`engine error: ${(e as Error).stack ?? e}`);
     } finally {
       if (attempt) await removeAll(attempt).catch(() => {});
@@ -349,5 +369,18 @@ export async function logTail(path: string, n = 20): Promise<string[]> {
     return lines.slice(-n);
   } catch {
     return [];
+  }
+}
+
+/** Bytes under a path (a file, or a directory's files), for a full-disk message. */
+async function treeSize(path: string): Promise<number | undefined> {
+  try {
+    const st = await Deno.lstat(path);
+    if (!st.isDirectory) return st.size;
+    let n = 0;
+    for await (const e of Deno.readDir(path)) n += (await treeSize(join(path, e.name))) ?? 0;
+    return n;
+  } catch {
+    return undefined;
   }
 }

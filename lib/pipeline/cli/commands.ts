@@ -23,6 +23,7 @@ import {
   collectGarbage,
   describeHolder,
   type HeldLock,
+  StoreIoError,
   verifyPublished,
   verifyStore,
 } from "../store/mod.ts";
@@ -109,8 +110,17 @@ export async function cmdReproduce(a: ParsedArgs, env: CommandEnv): Promise<numb
       keepGoing: Boolean(a.values["keep-going"]),
       signal: env.signal,
     }).finally(() => executor.close?.());
-    if (!summary.interrupted) await publishAll(engine, profile, summary.records, display);
+    let publishError: string | undefined;
+    if (!summary.interrupted) {
+      await publishAll(engine, profile, summary.records, display).catch((e) => {
+        if (!(e instanceof StoreIoError)) throw e;
+        publishError = e.message;
+      });
+    }
     display.close();
+    if (publishError) {
+      env.err(`error: ${publishError}; the results are in the store, nothing was half-published`);
+    }
     const parts = [
       `ran ${summary.ran.length}`,
       `cached ${summary.cached.length}`,
@@ -121,6 +131,7 @@ export async function cmdReproduce(a: ParsedArgs, env: CommandEnv): Promise<numb
       `${summary.interrupted ? "interrupted: " : ""}${parts.join(", ")} (profile ${profile})`,
     );
     if (summary.interrupted) return EXIT_INTERRUPTED;
+    if (publishError) return 1;
     const open = engine.pipeline.spec.open;
     if (!summary.failed.length && open) {
       const path = join(engine.store.out, profile, open);

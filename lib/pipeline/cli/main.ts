@@ -21,7 +21,7 @@ import {
   EXIT_INTERRUPTED,
 } from "./commands.ts";
 import { PipelineError, UsageError } from "../spec/mod.ts";
-import { LockHeldError } from "../store/mod.ts";
+import { LockHeldError, StoreIoError } from "../store/mod.ts";
 
 const COMMANDS: Record<string, (a: ParsedArgs, env: CommandEnv) => Promise<number>> = {
   reproduce: cmdReproduce,
@@ -81,6 +81,10 @@ export async function main(argv: string[]): Promise<number> {
         "another command is changing the store; retry later, or run without --no-wait to wait for it",
       );
       return 3;
+    }
+    if (e instanceof StoreIoError) {
+      err(`error: ${e.message}`);
+      return 1;
     }
     if (controller.signal.aborted) return EXIT_INTERRUPTED;
     err(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);

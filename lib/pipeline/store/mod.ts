@@ -7,6 +7,7 @@
  */
 
 export * from "./gc.ts";
+export * from "./io_failure.ts";
 export * from "./integrity.ts";
 export * from "./lock.ts";
 export * from "./provenance.ts";

@@ -12,6 +12,7 @@ import { dirname, join } from "node:path";
 import { canonicalJson, hashFile } from "../keys/mod.ts";
 import { escapeId, type Instance, matrixLabel } from "../spec/mod.ts";
 import type { RunRecord } from "./record.ts";
+import { storeIoError } from "./io_failure.ts";
 import { RACY_MS, randomSuffix, removeAll, SMALL_BLOB_BYTES, type Store } from "./store.ts";
 
 /** Relative path in the published directory -> blob hash and size. */
@@ -153,7 +154,11 @@ export async function publishStep(
   if (published === manifest) {
     const known = await readStats(statFile);
     const check = await damagedPublished(dest, files, known);
-    for (const rel of check.damaged) await restoreFile(store, dest, rel, files.get(rel)!.hash);
+    for (const rel of check.damaged) {
+      await restoreFile(store, dest, rel, files.get(rel)!.hash).catch(async (e) => {
+        throw await storeIoError(e, `restoring published '${rel}'`, dest, files.get(rel)!.size);
+      });
+    }
     const after = check.damaged.length ? await damagedPublished(dest, files, check.stats) : check;
     // A no-op run writes nothing: the stat cache is rewritten only when it changed.
     if (canonicalJson(after.stats) !== canonicalJson(known)) {
@@ -162,14 +167,21 @@ export async function publishStep(
     return { path: dest, changed: check.damaged.length > 0, repaired: check.damaged };
   }
   const build = join(store.tmp, `.publish-${randomSuffix()}`);
-  for (const [rel, f] of files) {
-    const target = join(build, rel);
-    await Deno.mkdir(dirname(target), { recursive: true });
-    await Deno.copyFile(store.blobPath(f.hash), target);
-    await Deno.chmod(target, 0o644);
+  try {
+    for (const [rel, f] of files) {
+      const target = join(build, rel);
+      await Deno.mkdir(dirname(target), { recursive: true });
+      await Deno.copyFile(store.blobPath(f.hash), target);
+      await Deno.chmod(target, 0o644);
+    }
+    await Deno.mkdir(build, { recursive: true });
+    await Deno.mkdir(dirname(dest), { recursive: true });
+  } catch (e) {
+    // Nothing half-published: the copy is built aside, so dropping it leaves the old one whole.
+    await removeAll(build).catch(() => {});
+    const needed = [...files.values()].reduce((n, f) => n + f.size, 0);
+    throw await storeIoError(e, `publishing '${name}'`, store.out, needed);
   }
-  await Deno.mkdir(build, { recursive: true });
-  await Deno.mkdir(dirname(dest), { recursive: true });
   const old = join(store.tmp, `.unpublish-${randomSuffix()}`);
   try {
     await Deno.rename(dest, old);

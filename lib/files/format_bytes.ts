@@ -1,0 +1,23 @@
+/**
+ * Byte counts for people: `927 B`, `1.5 KiB`, `47.0 MiB`.
+ *
+ * @module
+ */
+
+/**
+ * A byte count in binary units with one decimal (bytes as an integer).
+ *
+ * @example
+ * ```ts
+ * formatBytes(1536); // "1.5 KiB"
+ * ```
+ */
+export function formatBytes(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`;
+}
