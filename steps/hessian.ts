@@ -14,11 +14,10 @@ import { analyseHessian, densityRows } from "../lib/hessian/analysis.ts";
 import { ProductJournal } from "../lib/hessian/journal.ts";
 import { hessianOperators, hvpRelativeError } from "../lib/hessian/operators.ts";
 import { readNpy } from "../lib/io/npy.ts";
-import { createSimulator, modelParamCount } from "../lib/qnn/mod.ts";
+import { AGGREGATES, createSimulator, modelParamCount } from "../lib/qnn/mod.ts";
 import { runStep, type StepContext, StepError } from "../lib/step/context.ts";
 import { Prng } from "../lib/util/prng.ts";
 import { readTrainingSet } from "./inputs.ts";
-import { readAggregate, readInt, readNumber, readOptionalInt } from "./params.ts";
 
 /** How often the product journal is saved: a kill loses at most this much work (plus one product). */
 const CHECKPOINT_SECONDS = 120;
@@ -31,23 +30,23 @@ export interface HessianTesting {
 
 /** Runs the step. */
 export async function main(ctx: StepContext, testing: HessianTesting = {}): Promise<void> {
-  const P = readInt(ctx, "P");
-  const d = readInt(ctx, "d");
-  const seed = readInt(ctx, "seed");
-  const spec = { P, d, aggregate: readAggregate(ctx) };
+  const P = ctx.int("P");
+  const d = ctx.int("d");
+  const seed = ctx.int("seed");
+  const spec = { P, d, aggregate: ctx.choice("aggregate", AGGREGATES) };
   const opts = {
     seed,
-    powerMaxIter: readInt(ctx, "power_max_iter", 1),
-    powerTol: readNumber(ctx, "power_tol"),
-    topK: readInt(ctx, "top_k", 1),
-    splitSteps: readInt(ctx, "split_steps", 1),
-    slqProbes: readInt(ctx, "slq_probes", 1),
-    slqSteps: readInt(ctx, "slq_steps", 1),
-    exactMaxParams: readInt(ctx, "exact_max_params"),
-    densityBins: readInt(ctx, "density_bins", 2),
+    powerMaxIter: ctx.int("power_max_iter"),
+    powerTol: ctx.number("power_tol"),
+    topK: ctx.int("top_k"),
+    splitSteps: ctx.int("split_steps"),
+    slqProbes: ctx.int("slq_probes"),
+    slqSteps: ctx.int("slq_steps"),
+    exactMaxParams: ctx.int("exact_max_params"),
+    densityBins: ctx.int("density_bins"),
   };
-  const epsilon = readNumber(ctx, "hvp_epsilon");
-  const samples = readOptionalInt(ctx, "hessian_samples", 1);
+  const epsilon = ctx.number("hvp_epsilon");
+  const samples = ctx.nullable.int("hessian_samples");
 
   const params = (await readNpy(ctx.input("best_params"), "f8")).data;
   const best = await readBest(ctx.input("best"));

@@ -11,10 +11,15 @@
 import { readBest, readTrajectory, writeLandscape } from "../lib/artifacts/mod.ts";
 import { gridLosses } from "../lib/landscape/grid.ts";
 import { gridAxis, landscapePlane, pointAt } from "../lib/landscape/pca_plane.ts";
-import { createSimulator, evaluate, modelParamCount, qnnParamCount } from "../lib/qnn/mod.ts";
+import {
+  AGGREGATES,
+  createSimulator,
+  evaluate,
+  modelParamCount,
+  qnnParamCount,
+} from "../lib/qnn/mod.ts";
 import { runStep, type StepContext, StepError } from "../lib/step/context.ts";
 import { readTrainingSet } from "./inputs.ts";
-import { readAggregate, readInt, readNumber, readOptionalInt } from "./params.ts";
 
 /** How often finished grid rows are saved: a kill loses at most this much work (plus one row). */
 const CHECKPOINT_SECONDS = 60;
@@ -27,13 +32,13 @@ export interface LandscapeTesting {
 
 /** Runs the step. */
 export async function main(ctx: StepContext, testing: LandscapeTesting = {}): Promise<void> {
-  const P = readInt(ctx, "P");
-  const d = readInt(ctx, "d");
-  const seed = readInt(ctx, "seed");
-  const spec = { P, d, aggregate: readAggregate(ctx) };
-  const size = readInt(ctx, "landscape_grid", 2);
-  const margin = readNumber(ctx, "landscape_margin");
-  const samples = readOptionalInt(ctx, "landscape_samples", 1);
+  const P = ctx.int("P");
+  const d = ctx.int("d");
+  const seed = ctx.int("seed");
+  const spec = { P, d, aggregate: ctx.choice("aggregate", AGGREGATES) };
+  const size = ctx.int("landscape_grid");
+  const margin = ctx.number("landscape_margin");
+  const samples = ctx.nullable.int("landscape_samples");
   const n = modelParamCount(spec);
   const traj = await readTrajectory(ctx.input("trajectory"));
   const rows = traj.rows;

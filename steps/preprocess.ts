@@ -25,8 +25,8 @@ import { Prng } from "../lib/util/prng.ts";
 
 /** Runs the step. */
 export async function main(ctx: StepContext): Promise<void> {
-  const sizes = { train: optionalSize(ctx, "n_train"), test: optionalSize(ctx, "n_test") };
-  const seed = sizes.train !== null || sizes.test !== null ? readSeed(ctx) : 0;
+  const sizes = { train: ctx.nullable.int("n_train"), test: ctx.nullable.int("n_test") };
+  const seed = sizes.train !== null || sizes.test !== null ? ctx.int("subset_seed") : 0;
   for (const [k, split] of (["train", "test"] as const).entries()) {
     let images: Uint8Array;
     let labels: Uint8Array;
@@ -55,29 +55,6 @@ export async function main(ctx: StepContext): Promise<void> {
     ctx.log(`${split}: ${labels.length} images, per class [${classCounts(labels).join(", ")}]`);
     ctx.progress((k + 1) / 2, `${split} done`);
   }
-}
-
-function optionalSize(ctx: StepContext, name: string): number | null {
-  const v = ctx.param(name);
-  if (v === null) return null;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
-    throw new StepError(
-      `${ctx.id}: parameter '${name}' must be null (every image) or a positive integer, ` +
-        `got ${JSON.stringify(v)}`,
-    );
-  }
-  return v;
-}
-
-function readSeed(ctx: StepContext): number {
-  const v = ctx.param("subset_seed");
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > Number.MAX_SAFE_INTEGER) {
-    throw new StepError(
-      `${ctx.id}: parameter 'subset_seed' must be a non-negative integer when n_train or ` +
-        `n_test is set, got ${JSON.stringify(v)}`,
-    );
-  }
-  return v;
 }
 
 function classCounts(labels: Uint8Array): number[] {

@@ -14,29 +14,29 @@ import {
   writeTrajectory,
 } from "../lib/artifacts/mod.ts";
 import { readNpy, writeNpy } from "../lib/io/npy.ts";
-import { modelParamCount, qnnParamCount } from "../lib/qnn/mod.ts";
+import { AGGREGATES, modelParamCount, qnnParamCount } from "../lib/qnn/mod.ts";
 import { train } from "../lib/train/train_loop.ts";
 import { runStep, type StepContext, StepError } from "../lib/step/context.ts";
-import { learningRateFor, readAggregate, readBetas, readInt, readNumber } from "./params.ts";
 
 /** Runs the step. */
 export async function main(ctx: StepContext): Promise<void> {
-  const P = readInt(ctx, "P");
-  const d = readInt(ctx, "d");
-  const seed = readInt(ctx, "seed");
-  const epochs = readInt(ctx, "epochs");
-  const spec = { P, d, aggregate: readAggregate(ctx) };
+  const P = ctx.int("P");
+  const d = ctx.int("d");
+  const seed = ctx.int("seed");
+  const epochs = ctx.int("epochs");
+  const spec = { P, d, aggregate: ctx.choice("aggregate", AGGREGATES) };
+  const [beta1, beta2] = ctx.list("adam_betas", "number");
   const opts = {
     spec,
     seed,
     epochs,
-    batchSize: readInt(ctx, "batch_size"),
+    batchSize: ctx.int("batch_size"),
     lr: learningRateFor(ctx, d),
-    tMax: readNumber(ctx, "t_max"),
-    etaMin: readNumber(ctx, "eta_min"),
-    weightDecay: readNumber(ctx, "weight_decay"),
-    betas: readBetas(ctx),
-    eps: readNumber(ctx, "adam_eps"),
+    tMax: ctx.number("t_max"),
+    etaMin: ctx.number("eta_min"),
+    weightDecay: ctx.number("weight_decay"),
+    betas: [beta1, beta2] as [number, number],
+    eps: ctx.number("adam_eps"),
   };
   const [trainX, trainY, testX, testY] = await Promise.all([
     readNpy(ctx.input("train_x"), "f4"),
@@ -114,6 +114,25 @@ export async function main(ctx: StepContext): Promise<void> {
     `minimum training loss at epoch ${best.epoch}: test loss ${best.test_loss.toFixed(4)}, ` +
       `test accuracy ${best.test_acc.toFixed(4)}`,
   );
+}
+
+/**
+ * The initial learning rate for depth `d`: `lr` when it is set, otherwise
+ * the entry for `d` in the `lr_by_depth` table (which pipeline.yaml cannot
+ * check alone: it depends on the depths of the matrix).
+ */
+function learningRateFor(ctx: StepContext, d: number): number {
+  const fixed = ctx.nullable.number("lr");
+  if (fixed !== null) return fixed;
+  const table = ctx.map("lr_by_depth", "number");
+  const lr = table[String(d)];
+  if (lr === undefined) {
+    throw new StepError(
+      `${ctx.id}: no learning rate for depth d=${d}: add '${d}: <rate>' to 'lr_by_depth' ` +
+        `(it has ${Object.keys(table).join(", ") || "no entries"}) or set 'lr'`,
+    );
+  }
+  return lr;
 }
 
 function fmtTime(s: number): string {

@@ -14,6 +14,7 @@
  */
 
 export {
+  AGGREGATES,
   aggregateWeight,
   biasOffset,
   layout,

@@ -5,6 +5,9 @@
  * @module
  */
 
+/** The ways QNN outputs become logits (`ModelSpec.aggregate`), the paper's first. */
+export const AGGREGATES = ["mean", "sqrt"] as const;
+
 /** Which model: P patches/QNNs of depth d, and how the QNN outputs become logits. */
 export interface ModelSpec {
   /** Number of patches (= QNNs); a perfect square with a fitting stride (4, 9, 16). */
@@ -12,7 +15,7 @@ export interface ModelSpec {
   /** Depth of each variational block. */
   d: number;
   /** logits = scale * mean_p y_p ("mean", the paper) or scale * sum_p y_p / sqrt(P) ("sqrt"). */
-  aggregate?: "mean" | "sqrt";
+  aggregate?: typeof AGGREGATES[number];
   /** Logit scale, default 100. */
   scale?: number;
 }

@@ -70,9 +70,54 @@ export interface UpstreamRecord {
   npm: string[];
 }
 
-/** What a step's `main` receives. */
-export interface StepContext extends Omit<ContextFile, "protocol"> {
-  /** A parameter by name; throws a clear error if it was not declared or has the wrong type. */
+/** The scalar kinds `list` and `map` readers check their items against. */
+export interface ItemKinds {
+  integer: number;
+  number: number;
+  string: string;
+  boolean: boolean;
+}
+
+/**
+ * Typed parameter readers. Each throws a `StepError` naming the parameter
+ * when it was not declared for the step or its value has another type: the
+ * engine has already checked values against `pipeline.yaml`'s declared types
+ * and ranges, so this is the second line of defence. `N` is what a null
+ * value reads as: `never` (null is an error) or `null` (`ctx.nullable`).
+ */
+export interface ParamReaders<N> {
+  /** A safe integer. */
+  int(name: string): number | N;
+  /** A finite number. */
+  number(name: string): number | N;
+  /** A string. */
+  string(name: string): string | N;
+  /** A boolean. */
+  bool(name: string): boolean | N;
+  /** One of `choices`, e.g. `ctx.choice("aggregate", ["mean", "sqrt"] as const)`. */
+  choice<C extends string | number | boolean>(name: string, choices: readonly C[]): C | N;
+  /** A list whose every item is of `kind`, e.g. `ctx.list("adam_betas", "number")`. */
+  list<K extends keyof ItemKinds>(name: string, kind: K): ItemKinds[K][] | N;
+  /** A mapping whose every value is of `kind`, e.g. `ctx.map("lr_by_depth", "number")`. */
+  map<K extends keyof ItemKinds>(name: string, kind: K): Record<string, ItemKinds[K]> | N;
+}
+
+/**
+ * What a step's `main` receives.
+ *
+ * @example
+ * ```ts ignore
+ * const epochs = ctx.int("epochs");
+ * const samples = ctx.nullable.int("hessian_samples"); // number | null
+ * const agg = ctx.choice("aggregate", ["mean", "sqrt"] as const);
+ * ```
+ */
+export interface StepContext extends Omit<ContextFile, "protocol">, ParamReaders<never> {
+  /** The same readers, with null allowed (read as null). */
+  nullable: ParamReaders<null>;
+  /** True when the parameter is in the context (for optional, undeclared test parameters). */
+  has(name: string): boolean;
+  /** A parameter by name, untyped; throws a clear error if it was not declared or fails `check`. */
   param<T = unknown>(name: string, check?: (v: unknown) => v is T): T;
   /** A single-path input by name. */
   input(name: string): string;
@@ -99,6 +144,69 @@ export class StepError extends Error {
 
 const encoder = new TextEncoder();
 
+const IS: { [K in keyof ItemKinds]: (v: unknown) => v is ItemKinds[K] } = {
+  integer: (v): v is number => Number.isSafeInteger(v),
+  number: (v): v is number => typeof v === "number" && Number.isFinite(v),
+  string: (v): v is string => typeof v === "string",
+  boolean: (v): v is boolean => typeof v === "boolean",
+};
+
+const A: Record<keyof ItemKinds, string> = {
+  integer: "an integer",
+  number: "a number",
+  string: "a string",
+  boolean: "true or false",
+};
+
+/** The typed readers over one context file; `nullable` lets null through as null. */
+function readers<N>(file: ContextFile, nullable: boolean): ParamReaders<N> {
+  const read = <T>(name: string, ok: (v: unknown) => boolean, what: string): T | N => {
+    if (!(name in file.params)) {
+      throw new StepError(
+        `${file.id}: parameter '${name}' is not declared for step '${file.step}' ` +
+          `(add it to the step's 'params' in pipeline.yaml)`,
+      );
+    }
+    const v = file.params[name];
+    if (v === null && nullable) return null as N;
+    if (!ok(v)) {
+      throw new StepError(
+        `${file.id}: parameter '${name}' must be ${nullable ? "null or " : ""}${what}, ` +
+          `got ${
+            JSON.stringify(v)
+          } (declare its type in pipeline.yaml to have it checked before anything runs)`,
+      );
+    }
+    return v as T;
+  };
+  return {
+    int: (name) => read(name, IS.integer, A.integer),
+    number: (name) => read(name, IS.number, A.number),
+    string: (name) => read(name, IS.string, A.string),
+    bool: (name) => read(name, IS.boolean, A.boolean),
+    choice: (name, choices) =>
+      read(
+        name,
+        (v) => choices.includes(v as never),
+        `one of ${choices.map((c) => JSON.stringify(c)).join(", ")}`,
+      ),
+    list: (name, kind) =>
+      read(name, (v) => Array.isArray(v) && v.every(IS[kind]), `a list of ${plural(kind)}`),
+    map: (name, kind) =>
+      read(
+        name,
+        (v) =>
+          typeof v === "object" && v !== null && !Array.isArray(v) &&
+          Object.values(v).every(IS[kind]),
+        `a mapping to ${plural(kind)}`,
+      ),
+  };
+}
+
+function plural(kind: keyof ItemKinds): string {
+  return kind === "boolean" ? "booleans" : `${kind}s`;
+}
+
 /** Builds a StepContext from a parsed context file. Exported for tests that call steps directly. */
 export function makeContext(file: ContextFile): StepContext {
   let lastProgress = 0;
@@ -113,6 +221,9 @@ export function makeContext(file: ContextFile): StepContext {
     scratch_dir: file.scratch_dir,
     cores: file.cores,
     upstream: file.upstream,
+    ...readers<never>(file, false),
+    nullable: readers<null>(file, true),
+    has: (name: string) => name in file.params,
     param<T>(name: string, check?: (v: unknown) => v is T): T {
       if (!(name in file.params)) {
         throw new StepError(

@@ -250,7 +250,11 @@ Deno.test("fetch_mnist: an unknown source or a bad local file is a clear error",
   await inTempDir(async (dir) => {
     const base = { mnist_mirrors: null, mnist_local_dir: `${dir}`, embedded_test_fraction: null };
     const a = await testContext(dir, "fetch_mnist", { ...base, mnist_source: "web" }, {}, OUTPUTS);
-    await assertRejects(() => main(a.ctx), StepError, "must be one of embedded, download, local");
+    await assertRejects(
+      () => main(a.ctx),
+      StepError,
+      'must be one of "embedded", "download", "local"',
+    );
     const { raw } = await smallSet();
     await Deno.writeFile(`${dir}/train-images-idx3-ubyte`, raw.train_images.slice(0, 1000));
     await Deno.writeFile(`${dir}/train-labels-idx1-ubyte`, raw.train_labels);

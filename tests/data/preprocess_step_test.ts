@@ -93,17 +93,18 @@ Deno.test("preprocess step: bad params and inputs are clear errors", async () =>
     await assertRejects(
       async () => main(await ctxFor({ n_train: 10, n_test: null, subset_seed: null })),
       StepError,
-      "'subset_seed' must be a non-negative integer",
+      "'subset_seed' must be an integer, got null",
     );
     await assertRejects(
       async () => main(await ctxFor({ n_train: 50, n_test: null, subset_seed: 1 })),
       StepError,
       "cannot take 50 of 20",
     );
+    // Ranges (n_train >= 1) are pipeline.yaml's declared types, checked before anything runs.
     await assertRejects(
-      async () => main(await ctxFor({ n_train: 0, n_test: null, subset_seed: 1 })),
+      async () => main(await ctxFor({ n_train: 2.5, n_test: null, subset_seed: 1 })),
       StepError,
-      "'n_train' must be null (every image) or a positive integer",
+      "'n_train' must be null or an integer, got 2.5",
     );
     const swapped = { ...inputs, train_labels: inputs.test_labels };
     await assertRejects(

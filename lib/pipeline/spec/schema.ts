@@ -7,9 +7,10 @@
 
 import type { Pos } from "./diagnostics.ts";
 import type { ExecutorSpec } from "./executor_section.ts";
+import type { ParamType } from "./param_types.ts";
 import type { MatrixValue } from "../../step/mod.ts";
 
-export type { ExecutorSpec, MatrixValue };
+export type { ExecutorSpec, MatrixValue, ParamType };
 
 /** The pipeline file format version this engine reads. */
 export const PIPELINE_VERSION = 1;
@@ -95,6 +96,8 @@ export interface AxisSpec {
   name: string;
   values: MatrixValue[];
   pos: Pos;
+  /** The declared type of its values (`{ type: integer, values: [...] }`), if any. */
+  type?: ParamType;
 }
 
 /** A profile: overrides of parameter values and axis values. */
@@ -126,7 +129,10 @@ export interface PipelineSpec {
   description?: string;
   license?: string;
   defaultProfile: string;
+  /** Parameter values (the `value` of a declared parameter): what keys and steps see. */
   params: Record<string, unknown>;
+  /** The declared types of the typed parameters (never part of a cache key). */
+  paramTypes: Record<string, ParamType>;
   axes: AxisSpec[];
   /** Steps in file order. */
   steps: StepSpec[];

@@ -22,9 +22,10 @@ import {
   type StepSpec,
 } from "./schema.ts";
 import { describe, type FileProbe, YamlChecker } from "./yaml_checker.ts";
-import { validateProfile } from "./validate_profile.ts";
+import { type ProfileTypes, validateProfile } from "./validate_profile.ts";
 import { validateStep } from "./validate_step.ts";
 import { parseDuration } from "./validate_resources.ts";
+import { checkValue, isDeclaration, type ParamType, readType } from "./param_types.ts";
 
 export type { FileProbe } from "./yaml_checker.ts";
 export { parseDuration, parseMemory } from "./validate_resources.ts";
@@ -87,10 +88,11 @@ function validatePipeline(
     const e = v.entry(top, key);
     if (e) about[key] = v.string(e.value, `'${key}'`);
   }
-  const params = topParams(v, top);
+  const { params, paramTypes } = topParams(v, top);
   const axes = topAxes(v, top, params);
   // Profiles before steps: a step's value subset may name values only a profile defines.
-  const profiles = topProfiles(v, top, params, axes.map((a) => a.name));
+  const types = { params: paramTypes, axes: axisTypes(axes) };
+  const profiles = topProfiles(v, top, params, axes.map((a) => a.name), types);
   const defaultProfile = topDefaultProfile(v, top, profiles);
   const steps = topSteps(v, top, params, axes, profiles);
   crossStep(v, steps);
@@ -106,6 +108,7 @@ function validatePipeline(
     ...about,
     defaultProfile,
     params,
+    paramTypes,
     axes,
     steps,
     profiles,
@@ -134,20 +137,44 @@ function checkVersion(v: YamlChecker, top: YMap): void {
   }
 }
 
-/** `params:`: names and JSON values. */
-function topParams(v: YamlChecker, top: YMap): Record<string, unknown> {
+/**
+ * `params:`: names and JSON values, each either plain (untyped) or declared
+ * as `{ value, type, ... }` and then checked against its type.
+ */
+function topParams(
+  v: YamlChecker,
+  top: YMap,
+): { params: Record<string, unknown>; paramTypes: Record<string, ParamType> } {
   const params: Record<string, unknown> = {};
+  const paramTypes: Record<string, ParamType> = {};
   const paramsE = v.entry(top, "params");
-  if (isEmpty(paramsE)) return params;
+  if (isEmpty(paramsE)) return { params, paramTypes };
   const m = v.map(paramsE!.value, "'params'");
   for (const e of m?.entries ?? []) {
     if (!IDENT.test(e.key)) {
       v.error(e.keyPos, `bad parameter name '${e.key}'`, `names match ${IDENT.source}`);
       continue;
     }
-    params[e.key] = v.jsonValue(e.value, `parameter '${e.key}'`);
+    const what = `parameter '${e.key}'`;
+    if (!isDeclaration(e.value)) {
+      params[e.key] = v.jsonValue(e.value, what);
+      continue;
+    }
+    const t = readType(v, e.value, what, ["value"]);
+    const valueE = v.entry(e.value, "value");
+    if (!valueE) v.error(e.value.pos, `${what} must say its 'value'`, "null if none");
+    params[e.key] = valueE ? v.jsonValue(valueE.value, what) : null;
+    if (t) {
+      paramTypes[e.key] = t;
+      if (valueE) checkValue(v, valueE.value, t, what);
+    }
   }
-  return params;
+  return { params, paramTypes };
+}
+
+/** The declared types of the typed axes. */
+function axisTypes(axes: AxisSpec[]): Record<string, ParamType> {
+  return Object.fromEntries(axes.flatMap((a) => (a.type ? [[a.name, a.type]] : [])));
 }
 
 /** `matrix:`: axes and their values; an axis may not share a parameter's name. */
@@ -168,8 +195,21 @@ function topAxes(v: YamlChecker, top: YMap, params: Record<string, unknown>): Ax
         "an instance's parameters include its matrix values, so the names must differ",
       );
     }
-    const values = v.matrixValues(e.value, `axis '${e.key}'`);
-    axes.push({ name: e.key, values: values ?? [], pos: e.keyPos });
+    const what = `axis '${e.key}'`;
+    if (e.value.kind !== "map") {
+      const values = v.matrixValues(e.value, what);
+      axes.push({ name: e.key, values: values ?? [], pos: e.keyPos });
+      continue;
+    }
+    // A typed axis: `{ type: integer, min: 1, values: [4, 9, 16] }`.
+    const type = readType(v, e.value, what, ["values"], true);
+    const valuesE = v.entry(e.value, "values");
+    if (!valuesE) v.error(e.value.pos, `${what} must list its 'values'`);
+    const values = valuesE ? v.matrixValues(valuesE.value, what) : undefined;
+    if (type && values && valuesE?.value.kind === "seq") {
+      for (const item of valuesE.value.items) checkValue(v, item, type, `a value of ${what}`);
+    }
+    axes.push({ name: e.key, values: values ?? [], pos: e.keyPos, ...(type ? { type } : {}) });
   }
   return axes;
 }
@@ -180,13 +220,14 @@ function topProfiles(
   top: YMap,
   params: Record<string, unknown>,
   axisNames: string[],
+  types: ProfileTypes,
 ): Map<string, ProfileSpec> {
   const profiles = new Map<string, ProfileSpec>();
   const profilesE = v.entry(top, "profiles");
   if (!isEmpty(profilesE)) {
     const m = v.map(profilesE!.value, "'profiles'");
     for (const e of m?.entries ?? []) {
-      profiles.set(e.key, validateProfile(v, e, params, axisNames));
+      profiles.set(e.key, validateProfile(v, e, params, axisNames, types));
     }
   }
   if (!profiles.has("default")) {

@@ -8,15 +8,26 @@ import { suggestion } from "./diagnostics.ts";
 import type { YEntry } from "./yaml_source.ts";
 import { IDENT, type ProfileSpec } from "./schema.ts";
 import type { YamlChecker } from "./yaml_checker.ts";
+import { checkValue, type ParamType } from "./param_types.ts";
+
+/** The declared types of parameters and axes that a profile's overrides must fit. */
+export interface ProfileTypes {
+  params: Record<string, ParamType>;
+  axes: Record<string, ParamType>;
+}
 
 const PROFILE_KEYS = ["description", "params", "matrix"];
 
-/** One entry of `profiles:`: its parameter and matrix overrides, checked against the top level. */
+/**
+ * One entry of `profiles:`: its parameter and matrix overrides, checked
+ * against the top level (names, and the declared types of their values).
+ */
 export function validateProfile(
   v: YamlChecker,
   e: YEntry,
   params: Record<string, unknown>,
   axisNames: string[],
+  types: ProfileTypes = { params: {}, axes: {} },
 ): ProfileSpec {
   const p: ProfileSpec = { name: e.key, pos: e.keyPos, params: {}, matrix: {} };
   if (!IDENT.test(e.key)) {
@@ -40,7 +51,10 @@ export function validateProfile(
         );
         continue;
       }
-      p.params[x.key] = v.jsonValue(x.value, `parameter '${x.key}' of profile '${e.key}'`);
+      const what = `parameter '${x.key}' of profile '${e.key}'`;
+      p.params[x.key] = v.jsonValue(x.value, what);
+      const t = types.params[x.key];
+      if (t) checkValue(v, x.value, t, what);
     }
   }
   const me = v.entry(m, "matrix");
@@ -57,6 +71,12 @@ export function validateProfile(
       }
       const values = v.matrixValues(x.value, `axis '${x.key}' of profile '${e.key}'`);
       if (values) p.matrix[x.key] = values;
+      const t = types.axes[x.key];
+      if (t && values && x.value.kind === "seq") {
+        for (const item of x.value.items) {
+          checkValue(v, item, t, `a value of axis '${x.key}' of profile '${e.key}'`);
+        }
+      }
     }
   }
   return p;
