@@ -25,6 +25,7 @@ import { describe, type FileProbe, YamlChecker } from "./yaml_checker.ts";
 import { validateProfile } from "./validate_profile.ts";
 import { validateStep } from "./validate_step.ts";
 import { parseDuration } from "./validate_resources.ts";
+import { validateRemotes } from "./validate_remotes.ts";
 
 export type { FileProbe } from "./yaml_checker.ts";
 export { parseDuration, parseMemory } from "./validate_resources.ts";
@@ -42,6 +43,7 @@ const TOP_KEYS = [
   "executor",
   "open",
   "limits",
+  "remotes",
 ];
 /** Result of structural validation: a spec when the file is usable, and all problems found. */
 export interface ValidationResult {
@@ -98,6 +100,8 @@ function validatePipeline(
   const executor = execE ? validateExecutorSection(v, execE.value, parseDuration) : undefined;
   const open = topOpen(v, top, steps);
   const limits = topLimits(v, top);
+  const remotesE = v.entry(top, "remotes");
+  const remotes = remotesE ? validateRemotes(v, remotesE.value) : undefined;
   return {
     file,
     displayFile: v.file,
@@ -112,6 +116,7 @@ function validatePipeline(
     limits,
     ...(executor ? { executor } : {}),
     ...(open ? { open } : {}),
+    ...(remotes ? { remotes } : {}),
   };
 }
 
