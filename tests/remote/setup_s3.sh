@@ -213,6 +213,9 @@ storage_policy.reload_storage_policies()
 from swift.common.wsgi import run_wsgi
 sys.exit(run_wsgi(sys.argv[3], sys.argv[2]))
 EOF
+}
+
+write_env() {
   cat >"$DIR/env.sh" <<EOF
 export PIPELINE_S3_ENDPOINT=http://127.0.0.1:$PROXY_PORT
 export AWS_ACCESS_KEY_ID=test:tester
@@ -222,6 +225,7 @@ EOF
 }
 
 do_start() {
+  write_env
   if answers; then
     say "an S3 server already answers on 127.0.0.1:$PROXY_PORT"
     return 0
