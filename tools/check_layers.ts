@@ -5,6 +5,9 @@
  * - The engine (`lib/pipeline/`) imports nothing from the study: outside
  *   itself only the step protocol (`lib/step/`) and the domain-free file
  *   helpers (`lib/files/`).
+ *   Inside it: `keys/` uses `spec/`; `store/` uses `keys/` and `spec/`;
+ *   `exec/` uses `spec/`; `build/` uses those four; `archive/` and `remote/`
+ *   use `build/` (and what it uses); `cli/` uses everything (no cycle).
  * - Steps (`steps/`) import nothing from the engine.
  * - `lib/step/`, `lib/files/` and `lib/util/` import nothing else of the project.
  * - A package is a folder with a `mod.ts` (each folder of `lib/`, each of

@@ -18,7 +18,9 @@
  * damaged blobs are re-hashed, quarantined and the records using them
  * dropped (so the producer reruns), and a hit is noted in the profile's index
  * (only when the index named another key: a run with nothing to do writes
- * nothing).
+ * nothing). With a `fetch` hook (`reproduce --pull`), a key with no usable
+ * local record is first looked up on a remote cache; what it brings in gets
+ * the same checks as a local record before it counts.
  *
  * @module
  */
@@ -67,6 +69,11 @@ export interface RebuilderOptions {
   forced?: Set<string>;
   /** Where repairs are reported (`use` mode). */
   note?: (message: string) => void;
+  /**
+   * `use` mode: brings a key's record and blobs into the store from elsewhere
+   * (a remote cache) when the store has no usable record; true when it did.
+   */
+  fetch?: (key: string, inst: Instance) => Promise<boolean>;
 }
 
 /**
@@ -149,10 +156,13 @@ export class Rebuilder {
     const { key, parts } = await this.keyFor(inst);
     const base = { inst, key, parts, last: null, changes: [], reasons: [] };
     if (this.#forced.has(inst.id)) return { ...base, upToDate: false, reasons: ["forced"] };
-    const rec = await store.readRecord(key);
-    if (!rec || (await checkRecord(store, rec, this.options.note)).length > 0) {
-      return { ...base, upToDate: false };
-    }
+    const usable = async () => {
+      const r = await store.readRecord(key);
+      return r && (await checkRecord(store, r, this.options.note)).length === 0 ? r : null;
+    };
+    let rec = await usable();
+    if (!rec && this.options.fetch && (await this.options.fetch(key, inst))) rec = await usable();
+    if (!rec) return { ...base, upToDate: false };
     // A no-op run writes nothing: the index is rewritten only when it names another key.
     const last = await store.readIndex(this.profile, inst.id);
     if (last?.key === key && last.format === RECORD_FORMAT) {

@@ -35,6 +35,8 @@ export interface BuildOptions {
   jobs: number;
   keepGoing: boolean;
   signal: AbortSignal;
+  /** Looks a missing key up elsewhere (a remote cache) before running it; see `RebuilderOptions`. */
+  fetch?: (key: string, inst: Instance) => Promise<boolean>;
 }
 
 /** What happened. */
@@ -73,6 +75,7 @@ export async function build(
     mode: "use",
     forced: opts.forced,
     note: (m) => observer.print(`note: ${m}`),
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
   });
   const byId = new Map(opts.instances.map((i) => [i.id, i]));
   // A cluster queue counts jobs, each granted all its cores; locally slots are cores.

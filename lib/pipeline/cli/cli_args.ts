@@ -28,6 +28,8 @@ export const COMMAND_OPTIONS: Record<string, Record<string, OptionSpec>> = {
     jobs: { type: "string", short: "j" },
     "keep-going": { type: "boolean", short: "k" },
     "no-wait": { type: "boolean" },
+    pull: { type: "boolean" },
+    remote: { type: "string" },
     ...EXECUTOR_OPTIONS,
   },
   status: { profile: { type: "string" } },
@@ -39,6 +41,21 @@ export const COMMAND_OPTIONS: Record<string, Record<string, OptionSpec>> = {
     archive: { type: "string" },
   },
   gc: { "dry-run": { type: "boolean" }, "no-wait": { type: "boolean" } },
+  push: {
+    remote: { type: "string" },
+    profile: { type: "string" },
+    all: { type: "boolean" },
+    archive: { type: "string" },
+    jobs: { type: "string", short: "j" },
+  },
+  pull: {
+    remote: { type: "string" },
+    profile: { type: "string" },
+    all: { type: "boolean" },
+    archive: { type: "string" },
+    jobs: { type: "string", short: "j" },
+    "no-wait": { type: "boolean" },
+  },
   archive: {
     profile: { type: "string" },
     out: { type: "string", short: "o" },
@@ -57,7 +74,7 @@ export const HELP: Record<string, string> = {
   reproduce:
     `usage: cli.ts reproduce [--profile P] [--only STEP|INSTANCE ...] [--force STEP|INSTANCE ...]
                         [--dry-run] [--jobs N] [--keep-going] [--no-wait]
-                        [--executor local|slurm] [--slurm-* ...]
+                        [--pull [--remote URL|NAME]] [--executor local|slurm] [--slurm-* ...]
 
 Brings every instance of the profile up to date: cached results are reused,
 everything else runs (in parallel, up to --jobs slots).
@@ -70,10 +87,13 @@ everything else runs (in parallel, up to --jobs slots).
                     with Slurm: jobs in the queue at once (default 100), each with all its cores
   -k, --keep-going  after a failure, keep running branches that do not depend on it
       --no-wait     if another command holds the store lock, exit 3 instead of waiting
+      --pull        before running an instance the store lacks, fetch its key from the remote
+      --remote R    the remote for --pull: a name under 'remotes:' or a URL (default: remotes.default)
 ${EXECUTOR_HELP}
 ${COMMON_HELP}
 
-Exit codes: 0 ok, 1 a step failed, 2 invalid pipeline or usage, 3 lock held (--no-wait), 130 interrupted.`,
+Exit codes: 0 ok, 1 a step failed, 2 invalid pipeline or usage, 3 lock held (--no-wait),
+4 the remote failed (unreachable, access denied), 130 interrupted.`,
   status: `usage: cli.ts status [--profile P]
 
 For each instance: up to date, or would run and why (compared with the last run under the profile).
@@ -133,6 +153,46 @@ keeps what the archive came from. Check a bundle with 'verify --archive DIR'.
 ${COMMON_HELP}
 
 Exit codes: 0 ok, 1 stale instances (or an error), 2 invalid pipeline or usage, 3 lock held.`,
+  push: `usage: cli.ts push [--remote URL|NAME] [--profile P | --all] [--jobs N]
+       cli.ts push [--remote URL|NAME] --archive NAME
+
+Uploads the run records the profile's instances are up to date with, and
+every blob they need, to the remote cache (see docs/remote.md). Blobs go
+first, each record last; nothing on the remote is ever replaced. A record the
+remote already has costs one existence check, so a second push uploads
+nothing. The remote is never listed. Takes no store lock (it only reads
+immutable, re-hashed files), so it may run beside a reproduce.
+
+      --remote R    a name under 'remotes:' in the pipeline file, or a URL
+                    (s3://bucket/prefix, file:///path, a directory); default: remotes.default
+      --profile P   the profile (default: the pipeline's default_profile)
+      --all         every profile
+      --archive N   push the bundle <store>/archives/N/ instead
+  -j, --jobs N      transfers at once (default 8)
+${COMMON_HELP}
+
+Credentials come from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+AWS_PROFILE, ...) or ~/.aws; the endpoint of an S3-compatible server from the
+remote's 'endpoint:' or PIPELINE_S3_ENDPOINT.
+
+Exit codes: 0 ok, 1 some record could not be pushed, 2 usage, 4 the remote failed.`,
+  pull: `usage: cli.ts pull [--remote URL|NAME] [--profile P | --all] [--jobs N] [--no-wait]
+       cli.ts pull [--remote URL|NAME] --archive NAME
+
+Brings the profile's results from the remote cache into the store, instance
+by instance in order (a downstream key needs its upstream outputs), without
+running anything. Every download is re-hashed; an object that does not match
+is not used (that instance stays missing, and reproduce recomputes it).
+
+      --remote R    a name under 'remotes:' or a URL; default: remotes.default
+      --profile P   the profile (default: the pipeline's default_profile)
+      --all         every profile
+      --archive N   pull the bundle N into <store>/archives/N/ (then: verify --archive)
+  -j, --jobs N      transfers at once (default 8)
+      --no-wait     exit 3 instead of waiting for the store lock
+${COMMON_HELP}
+
+Exit codes: 0 ok, 1 a remote object was corrupt, 2 usage, 3 lock held, 4 the remote failed.`,
   gc: `usage: cli.ts gc [--dry-run] [--no-wait]
 
 Drops blobs, records, trees, checkpoints and staging directories that neither
@@ -154,6 +214,8 @@ commands:
   verify      re-hash the store, quarantine corrupt blobs
   gc          drop what the pipeline and the pins no longer reach
   archive     bundle a profile's final artifacts with RO-Crate provenance, and pin them
+  push        upload results (or an archive) to a remote cache
+  pull        download results (or an archive) from a remote cache
 
 Run 'cli.ts <command> --help' for a command's options.`;
 

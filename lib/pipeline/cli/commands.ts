@@ -29,6 +29,7 @@ import {
 } from "../store/mod.ts";
 import { chooseExecutor, createExecutor, defaultJobs } from "../exec/mod.ts";
 import { explainLines, statusLines, statusSummary } from "./status_report.ts";
+import { pullHook } from "./remote_command.ts";
 
 /** Exit code after an interruption (SIGINT/SIGTERM). */
 export const EXIT_INTERRUPTED = 130;
@@ -93,6 +94,11 @@ export async function cmdReproduce(a: ParsedArgs, env: CommandEnv): Promise<numb
     return 0;
   }
 
+  if (a.values.remote !== undefined && !a.values.pull) {
+    throw new UsageError("--remote is for --pull (reproduce --pull --remote R)");
+  }
+  // The remote is checked before the lock: one that does not answer leaves the store untouched.
+  const pull = a.values.pull ? await pullHook(engine, a, (m) => env.err(`note: ${m}`)) : undefined;
   const lock = await lockStore(engine, a, env, `reproduce --profile ${profile}`);
   const display = Display.forStdout();
   try {
@@ -109,6 +115,7 @@ export async function cmdReproduce(a: ParsedArgs, env: CommandEnv): Promise<numb
       jobs,
       keepGoing: Boolean(a.values["keep-going"]),
       signal: env.signal,
+      ...(pull ? { fetch: pull.fetch } : {}),
     }).finally(() => executor.close?.());
     let publishError: string | undefined;
     if (!summary.interrupted) {
@@ -121,6 +128,7 @@ export async function cmdReproduce(a: ParsedArgs, env: CommandEnv): Promise<numb
     if (publishError) {
       env.err(`error: ${publishError}; the results are in the store, nothing was half-published`);
     }
+    if (pull) env.out(pull.summary());
     const parts = [
       `ran ${summary.ran.length}`,
       `cached ${summary.cached.length}`,
@@ -143,6 +151,7 @@ export async function cmdReproduce(a: ParsedArgs, env: CommandEnv): Promise<numb
   } finally {
     display.close();
     lock.release();
+    await pull?.close();
   }
 }
 

@@ -1,9 +1,10 @@
 /**
  * The pipeline engine's command line:
- * `deno run -A lib/pipeline/cli/main.ts <reproduce|status|explain|dag|verify|gc|archive> [options]`.
+ * `deno run -A lib/pipeline/cli/main.ts <reproduce|status|explain|dag|verify|gc|archive|push|pull> [options]`.
  *
  * Exit codes: 0 ok, 1 a step failed (or verify found damage), 2 invalid
- * pipeline or usage, 3 store lock held with --no-wait, 130 interrupted.
+ * pipeline or usage, 3 store lock held with --no-wait, 4 a remote cache
+ * failed (unreachable, access denied), 130 interrupted.
  *
  * @module
  */
@@ -20,7 +21,9 @@ import {
   type CommandEnv,
   EXIT_INTERRUPTED,
 } from "./commands.ts";
+import { cmdPull, cmdPush } from "./remote_command.ts";
 import { PipelineError, UsageError } from "../spec/mod.ts";
+import { RemoteError } from "../remote/mod.ts";
 import { LockHeldError, StoreIoError } from "../store/mod.ts";
 
 const COMMANDS: Record<string, (a: ParsedArgs, env: CommandEnv) => Promise<number>> = {
@@ -32,7 +35,12 @@ const COMMANDS: Record<string, (a: ParsedArgs, env: CommandEnv) => Promise<numbe
   verify: (a, env) => a.values.archive !== undefined ? cmdVerifyArchive(a, env) : cmdVerify(a, env),
   gc: cmdGc,
   archive: cmdArchive,
+  push: cmdPush,
+  pull: cmdPull,
 };
+
+/** Exit code when a remote cache fails (unreachable, access denied, missing bucket). */
+export const EXIT_REMOTE = 4;
 
 /** Runs the CLI with `argv` and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -81,6 +89,10 @@ export async function main(argv: string[]): Promise<number> {
         "another command is changing the store; retry later, or run without --no-wait to wait for it",
       );
       return 3;
+    }
+    if (e instanceof RemoteError) {
+      err(`error: remote: ${e.message}`);
+      return EXIT_REMOTE;
     }
     if (e instanceof StoreIoError) {
       err(`error: ${e.message}`);

@@ -13,3 +13,4 @@ export * from "./load.ts";
 export * from "./schema.ts";
 export * from "./select.ts";
 export * from "./validate.ts";
+export * from "./validate_remotes.ts";

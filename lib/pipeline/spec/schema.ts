@@ -8,9 +8,10 @@
 import type { Pos } from "./diagnostics.ts";
 import type { ExecutorSpec } from "./executor_section.ts";
 import type { ParamType } from "./param_types.ts";
+import type { RemotesSpec } from "./validate_remotes.ts";
 import type { MatrixValue } from "../../step/mod.ts";
 
-export type { ExecutorSpec, MatrixValue, ParamType };
+export type { ExecutorSpec, MatrixValue, ParamType, RemotesSpec };
 
 /** The pipeline file format version this engine reads. */
 export const PIPELINE_VERSION = 1;
@@ -144,4 +145,6 @@ export interface PipelineSpec {
   limits: Limits;
   /** `open:` a published file (`<publish name>/<path>`) that reproduce prints at the end. */
   open?: string;
+  /** `remotes:` the remote caches `push`/`pull` may use (never credentials). */
+  remotes?: RemotesSpec;
 }

@@ -26,6 +26,7 @@ import { type ProfileTypes, validateProfile } from "./validate_profile.ts";
 import { validateStep } from "./validate_step.ts";
 import { parseDuration } from "./validate_resources.ts";
 import { checkValue, isDeclaration, type ParamType, readType } from "./param_types.ts";
+import { validateRemotes } from "./validate_remotes.ts";
 
 export type { FileProbe } from "./yaml_checker.ts";
 export { parseDuration, parseMemory } from "./validate_resources.ts";
@@ -43,6 +44,7 @@ const TOP_KEYS = [
   "executor",
   "open",
   "limits",
+  "remotes",
 ];
 /** Result of structural validation: a spec when the file is usable, and all problems found. */
 export interface ValidationResult {
@@ -100,6 +102,8 @@ function validatePipeline(
   const executor = execE ? validateExecutorSection(v, execE.value, parseDuration) : undefined;
   const open = topOpen(v, top, steps);
   const limits = topLimits(v, top);
+  const remotesE = v.entry(top, "remotes");
+  const remotes = remotesE ? validateRemotes(v, remotesE.value) : undefined;
   return {
     file,
     displayFile: v.file,
@@ -115,6 +119,7 @@ function validatePipeline(
     limits,
     ...(executor ? { executor } : {}),
     ...(open ? { open } : {}),
+    ...(remotes ? { remotes } : {}),
   };
 }
 
