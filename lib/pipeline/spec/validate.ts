@@ -25,6 +25,7 @@ import { describe, type FileProbe, YamlChecker } from "./yaml_checker.ts";
 import { validateProfile } from "./validate_profile.ts";
 import { validateStep } from "./validate_step.ts";
 import { parseDuration } from "./validate_resources.ts";
+import { bindSourceInputs, SOURCES_REF, validateSources } from "./validate_sources.ts";
 
 export type { FileProbe } from "./yaml_checker.ts";
 export { parseDuration, parseMemory } from "./validate_resources.ts";
@@ -42,6 +43,7 @@ const TOP_KEYS = [
   "executor",
   "open",
   "limits",
+  "sources",
 ];
 /** Result of structural validation: a spec when the file is usable, and all problems found. */
 export interface ValidationResult {
@@ -92,7 +94,9 @@ function validatePipeline(
   // Profiles before steps: a step's value subset may name values only a profile defines.
   const profiles = topProfiles(v, top, params, axes.map((a) => a.name));
   const defaultProfile = topDefaultProfile(v, top, profiles);
+  const sources = validateSources(v, top, params, axes);
   const steps = topSteps(v, top, params, axes, profiles);
+  for (const s of steps) bindSourceInputs(v, s, sources, axes);
   crossStep(v, steps);
   const execE = v.entry(top, "executor");
   const executor = execE ? validateExecutorSection(v, execE.value, parseDuration) : undefined;
@@ -108,6 +112,7 @@ function validatePipeline(
     params,
     axes,
     steps,
+    ...(sources.size ? { sources } : {}),
     profiles,
     limits,
     ...(executor ? { executor } : {}),
@@ -283,6 +288,12 @@ function crossStep(v: YamlChecker, steps: StepSpec[]): void {
   const names = steps.map((s) => s.name);
   const publish = new Map<string, string>();
   for (const s of steps) {
+    if (s.name === SOURCES_REF) {
+      v.error(
+        s.pos,
+        `'${SOURCES_REF}' is reserved (inputs 'sources.<name>' name declared sources)`,
+      );
+    }
     for (const inp of s.inputs) {
       const up = steps.find((x) => x.name === inp.step);
       if (!up) {
