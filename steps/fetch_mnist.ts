@@ -10,8 +10,10 @@
  *   checkpoint directory, so a killed run resumes where it stopped. When
  *   every mirror fails the step fails, saying what failed and how to go on;
  *   it never falls back to the embedded digits.
- * - `local`: the four files from `mnist_local_dir` (`.gz` or not, official
- *   or dotted names), for offline use of the full set.
+ * - `local`: the four files (`.gz` or not, official or dotted names) of the
+ *   input `local`, the source `mnist_local` of pipeline.yaml (the directory
+ *   `mnist_local_dir`, its files' content in the key), for offline use of the
+ *   full set.
  *
  * Test-only optional params (not declared in pipeline.yaml; absent = off):
  * `mnist_sha256`, an object from file name (e.g. `train-images-idx3-ubyte.gz`)
@@ -83,11 +85,12 @@ async function fromEmbedded(ctx: StepContext): Promise<MnistSplit> {
 }
 
 async function fromLocal(ctx: StepContext): Promise<MnistSplit> {
-  const dir = ctx.nullable.string("mnist_local_dir");
-  if (dir === null || dir === "") {
+  // The engine gives the source only when mnist_local_dir is set (pipeline.yaml, `sources:`).
+  const dir = ctx.inputs.local;
+  if (typeof dir !== "string" || dir === "") {
     throw new StepError(
-      `${ctx.id}: mnist_source is 'local' but parameter 'mnist_local_dir' is ` +
-        `${JSON.stringify(dir)}; set it to a directory holding the four MNIST files ` +
+      `${ctx.id}: mnist_source is 'local' but no local directory was given; set parameter ` +
+        `'mnist_local_dir' to a directory holding the four MNIST files ` +
         `(${MNIST_PARTS.map((p) => MNIST_FILES[p].name).join(", ")}; .gz or not)`,
     );
   }

@@ -178,7 +178,8 @@ export async function findLocalFiles(dir: string): Promise<Record<MnistPart, str
           break;
         }
       } catch (e) {
-        if (!(e instanceof Deno.errors.NotFound)) throw e;
+        // A name the step may not read is not part of the directory it was given.
+        if (!(e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotCapable)) throw e;
       }
     }
     if (!found[part]) missing.push(`${part} (${localNames(part).join(", ")})`);

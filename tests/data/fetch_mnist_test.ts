@@ -130,7 +130,8 @@ Deno.test("fetch_mnist download: a killed run's partial file is resumed by the n
     await inTempDir(async (dir) => {
       // Run 1: a real process, killed while its download hangs after 20,000 bytes.
       const params = downloadParams([stalling.base], hashes);
-      const first = await testContext(dir, "fetch_mnist", params, {}, OUTPUTS);
+      const local = { local: `${dir}/mnist` }; // the source input the engine gives in local mode
+      const first = await testContext(dir, "fetch_mnist", params, local, OUTPUTS);
       await Deno.writeTextFile(`${dir}/context.json`, JSON.stringify(first.file));
       const child = new Deno.Command(Deno.execPath(), {
         args: ["run", "-A", STEP, `${dir}/context.json`],
@@ -229,7 +230,8 @@ Deno.test("fetch_mnist local: .gz, plain and dotted names; a missing file is nam
       mnist_local_dir: `${dir}/mnist`,
       embedded_test_fraction: null,
     };
-    const first = await testContext(dir, "fetch_mnist", params, {}, OUTPUTS);
+    const local = { local: `${dir}/mnist` }; // the source input the engine gives in local mode
+    const first = await testContext(dir, "fetch_mnist", params, local, OUTPUTS);
     await assertRejects(
       () => main(first.ctx),
       StepError,
@@ -239,7 +241,7 @@ Deno.test("fetch_mnist local: .gz, plain and dotted names; a missing file is nam
       `${dir}/mnist/t10k-labels-idx1-ubyte.gz`,
       files["t10k-labels-idx1-ubyte.gz"],
     );
-    const { ctx, logs } = await testContext(dir, "fetch_mnist", params, {}, OUTPUTS);
+    const { ctx, logs } = await testContext(dir, "fetch_mnist", params, local, OUTPUTS);
     await main(ctx);
     await expectOutputs(dir, raw);
     assert(logs.some((l) => l.includes("not the official .gz")), logs.join("\n"));
@@ -264,7 +266,7 @@ Deno.test("fetch_mnist: an unknown source or a bad local file is a clear error",
       dir,
       "fetch_mnist",
       { ...base, mnist_source: "local" },
-      {},
+      { local: dir },
       OUTPUTS,
     );
     await assertRejects(

@@ -135,7 +135,7 @@ Deno.test("mid-run change: code edited while the step runs is detected and nothi
     equal(r.code, 1, r.stdout + r.stderr);
     match(
       r.stdout,
-      /inputs or code changed while the step ran \(steps\/count\.ts\); the result is not recorded/,
+      /inputs, code or sources changed while the step ran \(steps\/count\.ts\); the result is not recorded/,
     );
     deepStrictEqual(await records(dir), []);
     const again = await cli(dir, ["reproduce", "--profile", "slow", "--only", "count"]);

@@ -105,6 +105,7 @@ function crateRun(p: PlannedInstance): CrateRun {
     inputs: inst.inputs.flatMap((i) =>
       i.upstream.map((u) => ({ name: i.spec.name, from: u.id, output: i.spec.output }))
     ),
+    ...(record.parts.sources ? { sources: record.parts.sources } : {}),
     outputs: inst.step.outputs.map((o) => {
       const entry = record.outputs[o.name];
       const a = p.archived.find((x) => x.name === o.name);

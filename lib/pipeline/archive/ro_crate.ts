@@ -58,6 +58,8 @@ export interface CrateRun {
   params: Record<string, unknown>;
   /** Inputs: the producing instance and its output, one entry per gathered instance. */
   inputs: { name: string; from: string; output: string }[];
+  /** External sources it read: input name -> relative path -> SHA-256 (absent: none). */
+  sources?: Record<string, { kind: "file" | "dir"; files: Record<string, string> }>;
   outputs: CrateOutput[];
   started: string;
   ended: string;
@@ -271,6 +273,29 @@ export function buildCrate(d: CrateDescription): RoCrate {
         throw new Error(`internal: ${run.id} reads ${inp.from}.${inp.output}, described later`);
       }
       object.push(ref(ids[0]));
+    }
+    // An external source is described by content only: its path was this machine's.
+    for (
+      const [name, src] of Object.entries(run.sources ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))
+    ) {
+      const sid = `#source/${encodeIriPart(name)}/${sha256Hex(canonicalJson(src))}`;
+      object.push(add({
+        "@id": sid,
+        "@type": "CreativeWork",
+        name: `source '${name}'`,
+        description: `External ${
+          src.kind === "dir" ? "directory" : "file"
+        } read in place by the step, not included in the bundle; identifier: the SHA-256 of the canonical JSON of its file hashes.`,
+        identifier: sha256Hex(canonicalJson(src)),
+        hasPart: Object.entries(src.files).map(([rel, hash]) =>
+          add({
+            "@id": `${sid}/${rel.split("/").map(encodeIriPart).join("/")}`,
+            "@type": "CreativeWork",
+            name: rel,
+            sha256: hash,
+          })
+        ),
+      }));
     }
     for (const [name, value] of Object.entries(run.params).sort(([a], [b]) => (a < b ? -1 : 1))) {
       const v = paramValue(value);

@@ -2,7 +2,7 @@
  * The instance runner: one instance run as a transaction, in named phases —
  * `stage` (attempt directory, context file), `launch` (the step process
  * through an executor), `checkOutputs` (every declared output, as declared),
- * `checkUnchanged` (inputs and code as when it started), `storeOutputs`
+ * `checkUnchanged` (inputs, code and sources as when it started), `storeOutputs`
  * (blobs into the store) and `record` (the run record written last, the index
  * updated, the checkpoint removed). A failed, killed or interrupted run
  * leaves nothing that looks valid (its checkpoint stays, so the next attempt
@@ -12,7 +12,13 @@
  */
 
 import { isAbsolute, join, resolve } from "node:path";
-import { type CodeInfo, hashFile, type KeyParts } from "../keys/mod.ts";
+import {
+  canonicalJson,
+  type CodeInfo,
+  digestSource,
+  hashFile,
+  type KeyParts,
+} from "../keys/mod.ts";
 import type { Project } from "./project.ts";
 import type { Instance } from "../spec/mod.ts";
 import {
@@ -210,9 +216,18 @@ async function checkOutputs(inst: Instance, st: Stage): Promise<void> {
   }
 }
 
-/** Phase 4: inputs or code that changed while the step ran make the result unattributable. */
+/**
+ * Phase 4: inputs, code or sources that changed while the step ran make the
+ * result unattributable. Sources are re-listed and re-hashed in full: the
+ * stat cache is never trusted here.
+ */
 async function checkUnchanged(req: RunRequest): Promise<void> {
   const changed: string[] = [];
+  for (const s of req.project.usedSources(req.inst)) {
+    const was = req.parts.sources?.[s.use.name];
+    const now = await digestSource(s.path, s.source.glob, null).catch(() => null);
+    if (!was || !now || canonicalJson(was) !== canonicalJson(now)) changed.push(s.path);
+  }
   for (const f of req.inputs.files) {
     const d = await hashFile(f.path).catch(() => null);
     if (!d || d.hash !== f.hash) changed.push(f.path);
@@ -223,7 +238,7 @@ async function checkUnchanged(req: RunRequest): Promise<void> {
   }
   if (changed.length) {
     throw new PhaseFailure(
-      `inputs or code changed while the step ran (${
+      `inputs, code or sources changed while the step ran (${
         changed.join(", ")
       }); the result is not recorded`,
     );

@@ -7,13 +7,24 @@
  */
 
 import { resolve } from "node:path";
-import { CodeGraphs, type CodeInfo } from "../keys/mod.ts";
 import {
+  CodeGraphs,
+  type CodeInfo,
+  digestSource,
+  type SourceDigest,
+  sourceGrants,
+  SourceMissingError,
+  StatCache,
+} from "../keys/mod.ts";
+import {
+  displayPath,
   expandPipeline,
   type Expansion,
   type Instance,
   loadPipeline,
   type Pipeline,
+  PipelineError,
+  type ResolvedSource,
   UsageError,
 } from "../spec/mod.ts";
 import { type RunRecord, Store, upstreamProvenance } from "../store/mod.ts";
@@ -32,6 +43,8 @@ export class Project {
   readonly code: CodeGraphs;
   #codeByStep = new Map<string, Promise<CodeInfo>>();
   #expansions = new Map<string, Expansion>();
+  #statCache?: Promise<StatCache>;
+  #digests = new Map<string, Promise<SourceDigest>>();
 
   constructor(readonly pipeline: Pipeline, readonly store: Store) {
     this.code = new CodeGraphs(pipeline.spec.dir);
@@ -71,6 +84,90 @@ export class Project {
       this.#codeByStep.set(inst.step.name, c);
     }
     return c;
+  }
+
+  /** The stat cache of this command (read once, written after every source hashed anew). */
+  #cache(): Promise<StatCache> {
+    this.#statCache ??= StatCache.open(this.store.statCacheFile);
+    return this.#statCache;
+  }
+
+  /** The sources `inst` reads (those its parameters make used). */
+  usedSources(inst: Instance): (ResolvedSource & { path: string })[] {
+    return (inst.sources ?? []).filter((s): s is ResolvedSource & { path: string } =>
+      s.path !== null
+    );
+  }
+
+  /**
+   * The content of every source `inst` reads, by input name (once per path
+   * per command). A missing path is a PipelineError at the source's
+   * position, naming the path.
+   */
+  async sourceDigests(inst: Instance): Promise<Record<string, SourceDigest>> {
+    const out: Record<string, SourceDigest> = {};
+    for (const s of this.usedSources(inst)) {
+      const k = `${s.path}\u0000${s.source.glob ?? ""}`;
+      let d = this.#digests.get(k);
+      if (!d) {
+        d = this.#cache().then(async (cache) => {
+          const digest = await digestSource(s.path, s.source.glob, cache);
+          await cache.save().catch(() => {}); // a cache that cannot be written only costs time
+          return digest;
+        });
+        this.#digests.set(k, d);
+      }
+      try {
+        out[s.use.name] = await d;
+      } catch (e) {
+        if (e instanceof SourceMissingError) throw this.#missing(inst, s, e);
+        throw e;
+      }
+    }
+    return out;
+  }
+
+  /** Where the sources of `inst` lie, by input name (for messages). */
+  sourceRoots(inst: Instance): Record<string, string> {
+    return Object.fromEntries(this.usedSources(inst).map((s) => [s.use.name, s.path]));
+  }
+
+  /**
+   * Checks that every source the instances read exists, before anything
+   * runs; throws one PipelineError listing each missing path.
+   */
+  async checkSources(instances: Instance[]): Promise<void> {
+    const problems: PipelineError[] = [];
+    const seen = new Set<string>();
+    for (const inst of instances) {
+      for (const s of this.usedSources(inst)) {
+        if (seen.has(s.path)) continue;
+        seen.add(s.path);
+        try {
+          const st = await Deno.stat(s.path);
+          if (!st.isFile && !st.isDirectory) {
+            throw new SourceMissingError(s.path, "neither a file nor a directory");
+          }
+        } catch (e) {
+          const err = e instanceof SourceMissingError
+            ? e
+            : new SourceMissingError(s.path, "no such file or directory");
+          problems.push(this.#missing(inst, s, err));
+        }
+      }
+    }
+    if (problems.length) throw new PipelineError(problems.flatMap((p) => p.diagnostics));
+  }
+
+  #missing(inst: Instance, s: ResolvedSource, e: SourceMissingError): PipelineError {
+    return new PipelineError([{
+      file: this.pipeline.spec.displayFile,
+      pos: s.source.pathPos,
+      message: `source '${s.source.name}' (read by ${inst.id} as '${s.use.name}'): ${
+        displayPath(e.path)
+      }: ${e.message.slice(e.path.length + 2)}`,
+      hint: "create it, or point the source's path (its parameters in the profile) elsewhere",
+    }]);
   }
 
   /**
@@ -113,6 +210,12 @@ export class Project {
         list.push({ id: u.id, matrix: u.matrix, path });
       }
       values[inp.spec.name] = inp.gather ? list : list[0].path;
+    }
+    // A source is read in place: its path is the input, the grant follows its digest.
+    const digests = await this.sourceDigests(inst);
+    for (const s of this.usedSources(inst)) {
+      values[s.use.name] = s.path;
+      grants.push(...sourceGrants(s.path, s.source.glob, digests[s.use.name]));
     }
     return { values, files, grants, upstream: upstreamProvenance(inst, upstream) };
   }

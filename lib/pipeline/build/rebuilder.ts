@@ -7,8 +7,10 @@
  * The contract, in the order it is applied:
  * 1. An instance whose upstream instances are not all resolved is not up to
  *    date ("upstream will rerun"); its key cannot be known yet.
- * 2. Otherwise its key is computed from its code, parameters and the output
- *    hashes of the records its upstream instances resolved to (`keys/`).
+ * 2. Otherwise its key is computed from its code, parameters, the output
+ *    hashes of the records its upstream instances resolved to and the content
+ *    of the external sources it reads (`keys/`; sources through the stat
+ *    cache, see keys/source_digest.ts).
  * 3. It is up to date when a record exists under that key, every blob the
  *    record names checks out, and it was not forced.
  *
@@ -116,7 +118,8 @@ export class Rebuilder {
 
   /** Key parts without inputs (known even when upstream must rerun first). */
   async partialParts(inst: Instance): Promise<Omit<KeyParts, "inputs">> {
-    const { inputs: _, ...rest } = keyParts(inst, await this.project.codeOf(inst), {});
+    const sources = await this.project.sourceDigests(inst);
+    const { inputs: _, ...rest } = keyParts(inst, await this.project.codeOf(inst), {}, sources);
     return rest;
   }
 
@@ -131,7 +134,8 @@ export class Rebuilder {
       });
       inputs[inp.spec.name] = inp.gather ? hashes : hashes[0].hash;
     }
-    const parts = keyParts(inst, await this.project.codeOf(inst), inputs);
+    const sources = await this.project.sourceDigests(inst);
+    const parts = keyParts(inst, await this.project.codeOf(inst), inputs, sources);
     return { key: keyOf(parts), parts };
   }
 
@@ -188,7 +192,8 @@ export class Rebuilder {
     const stale = upstreamOf(inst).filter((u) => !this.records.has(u.id));
     if (stale.length > 0) {
       const parts = await this.partialParts(inst);
-      const changes = last ? diffParts(last.parts, parts) : [];
+      const roots = this.project.sourceRoots(inst);
+      const changes = last ? diffParts(last.parts, parts, roots) : [];
       const reasons = [
         ...(last ? [] : ["never run"]),
         ...(forced ? ["forced"] : []),
@@ -200,7 +205,9 @@ export class Rebuilder {
     const { key, parts } = await this.keyFor(inst);
     const record = storeExists ? await store.readRecord(key) : null;
     const problems = record ? await quickProblems(store, record) : [];
-    const changes = last && last.key !== key ? diffParts(last.parts, parts) : [];
+    const changes = last && last.key !== key
+      ? diffParts(last.parts, parts, this.project.sourceRoots(inst))
+      : [];
     if (record && problems.length === 0 && !forced) {
       const reasons = last && last.key !== key
         ? ["up to date (cached from an earlier run)"]

@@ -71,6 +71,8 @@ export async function build(
   observer: BuildObserver,
   opts: BuildOptions,
 ): Promise<BuildSummary> {
+  // A missing source is a usage problem: report it before anything runs.
+  await project.checkSources(opts.instances);
   const rebuilder = new Rebuilder(project, opts.profile, {
     mode: "use",
     forced: opts.forced,

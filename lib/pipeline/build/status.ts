@@ -28,6 +28,7 @@ export async function computeStatus(
   instances: Instance[],
   forced: Set<string> = new Set(),
 ): Promise<InstanceStatus[]> {
+  await project.checkSources(instances);
   const rebuilder = new Rebuilder(project, profile, { mode: "inspect", forced });
   const out: InstanceStatus[] = [];
   for (const inst of instances) out.push(await rebuilder.decide(inst));

@@ -59,6 +59,13 @@ function partsLines(parts: KeyParts | Omit<KeyParts, "inputs">): string[] {
       }
     });
   } else lines.push("  inputs  (unknown until upstream reruns)");
+  Object.entries(parts.sources ?? {}).forEach(([name, d], i) => {
+    const head = i === 0 ? "  sources " : "          ";
+    lines.push(`${head}${name}  (${d.kind}, ${Object.keys(d.files).length} file(s))`);
+    for (const [rel, h] of Object.entries(d.files)) {
+      lines.push(`            ${rel}  ${h.slice(0, 16)}`);
+    }
+  });
   return lines;
 }
 
@@ -113,5 +120,12 @@ export function explainLines(engine: Project, profile: string, s: InstanceStatus
       grants(p.env)
     }`,
   );
+  for (const s of inst.sources ?? []) {
+    L.push(
+      `source ${s.use.name}: '${s.source.name}' ${
+        s.path === null ? "(not used by this instance)" : rel(s.path)
+      }${s.source.glob ? ` (files matching ${s.source.glob})` : ""}`,
+    );
+  }
   return L;
 }

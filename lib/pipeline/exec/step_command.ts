@@ -7,6 +7,8 @@
  * @module
  */
 
+export { interpolate } from "../spec/mod.ts";
+
 /** What a step instance is allowed to touch. */
 export interface StepGrants {
   read: string[];
@@ -41,21 +43,4 @@ export function stepArgs(opts: {
   if (g.env.length) args.push(`--allow-env=${uniq(g.env).join(",")}`);
   args.push(opts.module, opts.contextFile);
   return args;
-}
-
-/**
- * Replaces `${name}` with parameter values. Returns null when a referenced
- * value is empty or null (the entry is dropped, e.g. an optional data path).
- */
-export function interpolate(entry: string, params: Record<string, unknown>): string | null {
-  let dropped = false;
-  const out = entry.replace(/\$\{([^}]*)\}/g, (_, name: string) => {
-    const v = params[name];
-    if (v === null || v === undefined || v === "") {
-      dropped = true;
-      return "";
-    }
-    return typeof v === "string" ? v : JSON.stringify(v);
-  });
-  return dropped ? null : out;
 }

@@ -15,6 +15,7 @@
 import { canonicalJson } from "./canonical_json.ts";
 import { sha256Hex } from "./hash.ts";
 import type { CodeInfo } from "./code_graph.ts";
+import type { SourceDigest } from "./source_digest.ts";
 import type { Instance } from "../spec/mod.ts";
 
 /**
@@ -39,6 +40,12 @@ export interface KeyParts {
   npm: string[];
   params: Record<string, unknown>;
   inputs: Record<string, string | GatheredHash[]>;
+  /**
+   * Source input name -> the content of the external file or directory (not
+   * its path). Absent for instances that read no source, so their keys are
+   * what they were before sources existed.
+   */
+  sources?: Record<string, SourceDigest>;
 }
 
 /** The key parts of an instance given its code and the content hashes of its inputs. */
@@ -46,6 +53,7 @@ export function keyParts(
   inst: Instance,
   code: CodeInfo,
   inputs: Record<string, string | GatheredHash[]>,
+  sources?: Record<string, SourceDigest>,
 ): KeyParts {
   const outputs: Record<string, string> = {};
   for (const o of inst.step.outputs) outputs[o.name] = o.kind === "dir" ? `${o.file}/` : o.file;
@@ -55,6 +63,7 @@ export function keyParts(
     npm: [...code.npm],
     params: structuredClone(inst.params),
     inputs,
+    ...(sources && Object.keys(sources).length ? { sources: structuredClone(sources) } : {}),
   };
 }
 
@@ -92,8 +101,16 @@ function diffMaps(
   return { changed, added, removed };
 }
 
-/** Why `cur` differs from `old`, part by part (empty when the keys are equal). */
-export function diffParts(old: Partial<KeyParts>, cur: Partial<KeyParts>): PartChange[] {
+/**
+ * Why `cur` differs from `old`, part by part (empty when the keys are equal).
+ * `sourceRoots` (source input name -> where it lies now) turns a changed
+ * source file into its path, e.g. `source changed: /data/mnist/train-images-idx3-ubyte`.
+ */
+export function diffParts(
+  old: Partial<KeyParts>,
+  cur: Partial<KeyParts>,
+  sourceRoots: Record<string, string> = {},
+): PartChange[] {
   const out: PartChange[] = [];
   if (old.engine && cur.engine && canonicalJson(old.engine) !== canonicalJson(cur.engine)) {
     const names: string[] = [];
@@ -163,5 +180,45 @@ export function diffParts(old: Partial<KeyParts>, cur: Partial<KeyParts>): PartC
       out.push({ part: "inputs", text: `input changed: ${bits.join(", ")}`, names });
     }
   }
+  const sc = sourceChanges(old, cur, sourceRoots);
+  if (sc) out.push(sc);
   return out;
+}
+
+/** The changed files of sources, as paths (a source that stopped or started being read, by name). */
+function sourceChanges(
+  old: Partial<KeyParts>,
+  cur: Partial<KeyParts>,
+  roots: Record<string, string>,
+): PartChange | undefined {
+  // Parts written before sources existed have none: compare them only when either side has some.
+  if (!old.engine || !cur.engine || (!old.sources && !cur.sources)) return undefined;
+  const o = old.sources ?? {};
+  const c = cur.sources ?? {};
+  const bits: string[] = [];
+  const names: string[] = [];
+  for (const n of [...new Set([...Object.keys(o), ...Object.keys(c)])].sort()) {
+    const before = bits.length;
+    if (!(n in o)) bits.push(`${n} (now read)`);
+    else if (!(n in c)) bits.push(`${n} (no longer read)`);
+    else {
+      const at = (rel: string) => {
+        const root = roots[n];
+        if (!root) return `${n}/${rel}`;
+        return c[n].kind === "file" ? root : `${root}/${rel}`;
+      };
+      const d = diffMaps(o[n].files, c[n].files);
+      bits.push(
+        ...d.changed.map(at),
+        ...d.added.map((r) => `${at(r)} (new)`),
+        ...d.removed.map((r) => `${at(r)} (removed)`),
+      );
+      if (o[n].kind !== c[n].kind && d.changed.length + d.added.length + d.removed.length === 0) {
+        bits.push(`${roots[n] ?? n} (now a ${c[n].kind === "dir" ? "directory" : "file"})`);
+      }
+    }
+    if (bits.length > before) names.push(n);
+  }
+  if (bits.length === 0) return undefined;
+  return { part: "sources", text: `source changed: ${bits.join(", ")}`, names };
 }

@@ -11,3 +11,4 @@ export * from "./canonical_json.ts";
 export * from "./code_graph.ts";
 export * from "./hash.ts";
 export * from "./hash_pool.ts";
+export * from "./source_digest.ts";

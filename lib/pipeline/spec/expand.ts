@@ -7,7 +7,16 @@
  */
 
 import type { Pos } from "./diagnostics.ts";
-import type { InputSpec, MatrixValue, PipelineSpec, StepSpec } from "./schema.ts";
+import { isAbsolute, resolve } from "node:path";
+import { interpolate } from "./interpolate.ts";
+import type {
+  InputSpec,
+  MatrixValue,
+  PipelineSpec,
+  SourceSpec,
+  SourceUse,
+  StepSpec,
+} from "./schema.ts";
 
 /** One runnable unit: a step with fixed matrix values. */
 export interface Instance {
@@ -18,6 +27,19 @@ export interface Instance {
   /** Declared parameters (profile applied) plus the matrix values. */
   params: Record<string, unknown>;
   inputs: ResolvedInput[];
+  /** Inputs bound to declared sources, used or not (absent: the step reads none). */
+  sources?: ResolvedSource[];
+}
+
+/**
+ * A source input of one instance. `path` is the absolute path it resolved to,
+ * or null when the source is not used by this instance: its `when` does not
+ * match, or its path refers to a null or empty parameter.
+ */
+export interface ResolvedSource {
+  use: SourceUse;
+  source: SourceSpec;
+  path: string | null;
 }
 
 /** An input bound to upstream instances. */
@@ -174,6 +196,11 @@ export function expand(spec: PipelineSpec, profile: string, order: StepSpec[]): 
       for (const k of step.params) ps[k] = params[k];
       Object.assign(ps, matrix);
       const inst: Instance = { id, step, matrix, params: ps, inputs: [] };
+      if (step.sources?.length) {
+        inst.sources = step.sources.map((use) =>
+          resolveSource(spec, spec.sources!.get(use.source)!, use, { ...params, ...matrix })
+        );
+      }
       for (const [i, inp] of step.inputs.entries()) {
         const { shared, gather, index } = lookups[i];
         const matching = index.get(sharedKey(shared, matrix)) ?? [];
@@ -196,4 +223,31 @@ export function expand(spec: PipelineSpec, profile: string, order: StepSpec[]): 
     byStep.set(step.name, list);
   }
   return { profile, params, axes, instances, byId, byStep, problems };
+}
+
+/** Where a source lies for an instance whose profile parameters and matrix values are `values`. */
+export function resolveSource(
+  spec: PipelineSpec,
+  source: SourceSpec,
+  use: SourceUse,
+  values: Record<string, unknown>,
+): ResolvedSource {
+  const used = Object.entries(source.when ?? {}).every(([k, v]) =>
+    stableJson(values[k]) === stableJson(v)
+  );
+  const p = used ? interpolate(source.path, values) : null;
+  const path = p === null || p === "" ? null : isAbsolute(p) ? resolve(p) : resolve(spec.dir, p);
+  return { use, source, path };
+}
+
+/** JSON with object keys sorted, so equal values compare equal as text. */
+function stableJson(v: unknown): string {
+  if (v === undefined) return "undefined";
+  return JSON.stringify(
+    v,
+    (_, x) =>
+      x && typeof x === "object" && !Array.isArray(x)
+        ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1)))
+        : x,
+  );
 }

@@ -9,6 +9,7 @@
 export * from "./diagnostics.ts";
 export * from "./executor_section.ts";
 export * from "./expand.ts";
+export * from "./interpolate.ts";
 export * from "./load.ts";
 export * from "./schema.ts";
 export * from "./select.ts";

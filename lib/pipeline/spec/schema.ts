@@ -42,6 +42,30 @@ export interface InputSpec {
   pos: Pos;
 }
 
+/**
+ * An external file or directory declared under the top-level `sources:`: its
+ * content (not its path) enters the key of every instance that reads it.
+ */
+export interface SourceSpec {
+  name: string;
+  pos: Pos;
+  /** As written; may contain `${param}` (profile parameters and the reader's matrix values). */
+  path: string;
+  pathPos: Pos;
+  /** For a directory: only files whose path relative to it matches (default: every file). */
+  glob?: string;
+  /** The source is used only by instances whose parameters have these values. */
+  when?: Record<string, unknown>;
+}
+
+/** A step input bound to a source (`inputs: { raw: sources.<name> }`). */
+export interface SourceUse {
+  /** The input name the step reads it by. */
+  name: string;
+  source: string;
+  pos: Pos;
+}
+
 /** A declared output; `kind` is `dir` when the file name ends in `/`. */
 export interface OutputSpec {
   name: string;
@@ -79,6 +103,8 @@ export interface StepSpec {
   matrix: AxisUse[];
   params: string[];
   inputs: InputSpec[];
+  /** Inputs bound to declared sources (absent: none). */
+  sources?: SourceUse[];
   outputs: OutputSpec[];
   permissions: PermissionSpec;
   resources: Resources;
@@ -135,6 +161,8 @@ export interface PipelineSpec {
   /** The declared types of the typed parameters (never part of a cache key). */
   paramTypes: Record<string, ParamType>;
   axes: AxisSpec[];
+  /** The `sources:` section by name (absent: none). */
+  sources?: Map<string, SourceSpec>;
   /** Steps in file order. */
   steps: StepSpec[];
   /** Profiles by name; always contains `default` (empty unless defined). */

@@ -27,6 +27,7 @@ import { validateStep } from "./validate_step.ts";
 import { parseDuration } from "./validate_resources.ts";
 import { checkValue, isDeclaration, type ParamType, readType } from "./param_types.ts";
 import { validateRemotes } from "./validate_remotes.ts";
+import { bindSourceInputs, SOURCES_REF, validateSources } from "./validate_sources.ts";
 
 export type { FileProbe } from "./yaml_checker.ts";
 export { parseDuration, parseMemory } from "./validate_resources.ts";
@@ -45,6 +46,7 @@ const TOP_KEYS = [
   "open",
   "limits",
   "remotes",
+  "sources",
 ];
 /** Result of structural validation: a spec when the file is usable, and all problems found. */
 export interface ValidationResult {
@@ -96,7 +98,9 @@ function validatePipeline(
   const types = { params: paramTypes, axes: axisTypes(axes) };
   const profiles = topProfiles(v, top, params, axes.map((a) => a.name), types);
   const defaultProfile = topDefaultProfile(v, top, profiles);
+  const sources = validateSources(v, top, params, axes);
   const steps = topSteps(v, top, params, axes, profiles);
+  for (const s of steps) bindSourceInputs(v, s, sources, axes);
   crossStep(v, steps);
   const execE = v.entry(top, "executor");
   const executor = execE ? validateExecutorSection(v, execE.value, parseDuration) : undefined;
@@ -115,6 +119,7 @@ function validatePipeline(
     paramTypes,
     axes,
     steps,
+    ...(sources.size ? { sources } : {}),
     profiles,
     limits,
     ...(executor ? { executor } : {}),
@@ -329,6 +334,12 @@ function crossStep(v: YamlChecker, steps: StepSpec[]): void {
   const names = steps.map((s) => s.name);
   const publish = new Map<string, string>();
   for (const s of steps) {
+    if (s.name === SOURCES_REF) {
+      v.error(
+        s.pos,
+        `'${SOURCES_REF}' is reserved (inputs 'sources.<name>' name declared sources)`,
+      );
+    }
     for (const inp of s.inputs) {
       const up = steps.find((x) => x.name === inp.step);
       if (!up) {

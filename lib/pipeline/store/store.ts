@@ -7,7 +7,8 @@
  * Layout (under the store root, `artifacts/` by default):
  * `blobs/sha256/<aa>/<hash>`, `trees/<manifest hash>/`, `records/<key>.json`,
  * `index/<profile>/<instance>.json`, `checkpoints/<key>/`, `tmp/`, `logs/`,
- * `out/<profile>/<publish>/`, `pins/*.json`, `quarantine/`, `lock`.
+ * `out/<profile>/<publish>/`, `pins/*.json`, `quarantine/`, `lock`,
+ * `cache/stat.json` (the stat cache of external sources: a short-cut, safe to delete).
  *
  * @module
  */
@@ -108,6 +109,8 @@ export class Store {
   readonly lockFile: string;
   /** Stats of large blobs when they were last known good (short-cuts only, never the truth). */
   readonly blobStats: string;
+  /** The stat cache of external sources (see keys/source_digest.ts). */
+  readonly statCacheFile: string;
 
   constructor(readonly root: string) {
     this.blobs = join(root, "blobs", "sha256");
@@ -122,6 +125,7 @@ export class Store {
     this.quarantineDir = join(root, "quarantine");
     this.lockFile = join(root, "lock");
     this.blobStats = join(root, "blob-stats");
+    this.statCacheFile = join(root, "cache", "stat.json");
   }
 
   /** Creates the store's directories. */
