@@ -13,3 +13,4 @@ export * from "./load.ts";
 export * from "./schema.ts";
 export * from "./select.ts";
 export * from "./validate.ts";
+export { DEFAULT_RETRY_CAUSES, FAILURE_CAUSES } from "./validate_retries.ts";
