@@ -44,7 +44,14 @@ class World {
   constructor(
     readonly plan: Record<
       string,
-      { done?: boolean; slots?: number; share?: string; fail?: boolean; throws?: boolean }
+      {
+        done?: boolean;
+        slots?: number;
+        memory?: number;
+        share?: string;
+        fail?: boolean;
+        throws?: boolean;
+      }
     >,
     /** Ends every job as soon as it starts (else the test ends them). */
     readonly auto = true,
@@ -63,6 +70,7 @@ class World {
         return Promise.resolve({
           kind: "run",
           slots: p.slots ?? 1,
+          memory: p.memory,
           share: p.share,
           prepare: () =>
             Promise.resolve(() => {
@@ -208,4 +216,40 @@ Deno.test("scheduler: an already aborted signal runs nothing", async () => {
   assert(s.interrupted);
   assertEquals(w.events, []);
   assertEquals(s.notRun, ["a", "b"]);
+});
+
+Deno.test("scheduler: instances wait for memory as they wait for slots; a huge one runs alone", async () => {
+  const tasks: Task[] = ["a", "b", "c", "d", "e"].map((id) => ({ id, deps: [] }));
+  // 4 slots but 8 units of memory: a (5) and b (4) cannot run together; c, d take none.
+  const w = new World({ a: { memory: 5 }, b: { memory: 4 }, e: { memory: 99 } }, false);
+  const run = runScheduler(
+    { tasks, slots: 4, memory: 8, keepGoing: false, signal: never },
+    w.hooks(),
+  );
+  await new Promise((r) => setTimeout(r, 10));
+  // b waits for memory while the free slots go to c and d (no memory declared).
+  assertEquals([...w.running].sort(), ["a", "c", "d"]);
+  w.jobs.get("a")!.end();
+  await new Promise((r) => setTimeout(r, 10));
+  assertEquals([...w.running].sort(), ["b", "c", "d"]);
+  w.jobs.get("b")!.end();
+  await new Promise((r) => setTimeout(r, 10));
+  // e asks for more than the whole budget: it is clamped to it and runs when all of it is free.
+  assertEquals([...w.running].sort(), ["c", "d", "e"]);
+  w.jobs.get("c")!.end();
+  w.jobs.get("d")!.end();
+  w.jobs.get("e")!.end();
+  const s = await run;
+  assertEquals(s.ran.sort(), ["a", "b", "c", "d", "e"]);
+});
+
+Deno.test("scheduler: without a memory budget, declared memory does not hold anything back", async () => {
+  const tasks: Task[] = ["a", "b"].map((id) => ({ id, deps: [] }));
+  const w = new World({ a: { memory: 1e9 }, b: { memory: 1e9 } }, false);
+  const run = runScheduler({ tasks, slots: 2, keepGoing: false, signal: never }, w.hooks());
+  await new Promise((r) => setTimeout(r, 10));
+  assertEquals([...w.running].sort(), ["a", "b"]);
+  w.jobs.get("a")!.end();
+  w.jobs.get("b")!.end();
+  await run;
 });

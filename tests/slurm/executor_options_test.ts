@@ -84,7 +84,7 @@ Deno.test("executor section: every problem at its line and column", () => {
       'pipeline.yaml:10:9: bad executor.time: "soon" (the default time limit of steps without resources.time: e.g. 30m, 2h, 1d, HH:MM:SS; a bare number is minutes)',
       "pipeline.yaml:11:11: executor.extra: 'qos=x' is not an sbatch flag (write e.g. --qos=normal, one flag with its value per entry)",
       "pipeline.yaml:11:18: executor.extra: sbatch flag '--output' cannot be set: the executor sets the job's output file",
-      "pipeline.yaml:11:35: executor.extra: sbatch flag '--array' cannot be set: one job per instance: job arrays are not supported",
+      "pipeline.yaml:11:35: executor.extra: sbatch flag '--array' cannot be set: the executor makes job arrays itself (executor.array)",
       "pipeline.yaml:12:9: executor.deno 'bin/deno' must be an absolute path (or a bare name looked up on the nodes' PATH)",
       "pipeline.yaml:13:9: bad executor.poll: -1 (seconds between looks at the queue, e.g. 5 or 5s or 1m)",
     ].sort((a, b) => Number(a.split(":")[1]) - Number(b.split(":")[1])),
@@ -143,6 +143,16 @@ Deno.test("command line over pipeline.yaml over defaults", () => {
     deno: "/opt/deno",
     pollSeconds: 0.5,
   });
+  // Job arrays: off unless asked for; `true` is the default size.
+  deepStrictEqual(
+    chooseExecutor({}, spec(`executor: { name: slurm, array: { max: 5, throttle: 2 } }\n`)).slurm
+      .array,
+    { max: 5, throttle: 2 },
+  );
+  deepStrictEqual(
+    chooseExecutor({}, spec(`executor: { name: slurm, array: true }\n`)).slurm.array,
+    { max: 1000 },
+  );
   // --executor local wins over the file, and then Slurm flags make no sense.
   equal(
     chooseExecutor(parseCommand(["reproduce", "--executor", "local"]).values, file).name,

@@ -4,9 +4,9 @@
  * outputs of a local run; a failing job reports its log tail; a job killed
  * by scancel leaves nothing half-written and the rerun resumes it; Ctrl-C
  * of the engine cancels its queued and running jobs; a killed engine's jobs
- * are cancelled by the next run. Ignored (loudly) where Slurm cannot run.
+ * are adopted by the next run (or cancelled when no instance needs them). Ignored (loudly) where Slurm cannot run.
  */
-import { deepStrictEqual, equal, match, notEqual, ok } from "node:assert/strict";
+import { deepStrictEqual, doesNotMatch, equal, match, notEqual, ok } from "node:assert/strict";
 import { join } from "node:path";
 import {
   alive,
@@ -256,11 +256,68 @@ Deno.test({
     });
 
     await t.step(
-      "jobs left by a killed engine are cancelled by the next run, which resumes",
+      "a killed engine's job is adopted by the next run: followed to its end, published, never submitted twice",
       async () => {
         const dir = await makeProject();
         try {
           // Slow enough that the orphaned job is still running when the next run starts.
+          await replaceIn(dir, "pipeline.yaml", "delay_ms: 400", "delay_ms: 1500");
+          const args = ["reproduce", "--profile", "slow", "--only", "count", ...SLURM];
+          const run = spawnCli(dir, args, env);
+          await countCheckpoint(dir, 2);
+          run.child.kill("SIGKILL");
+          const first = await run.done;
+          const id = submitted(first.stdout)[0];
+          ok(id, first.stdout);
+          const left = (await projectJobs(env, dir)).find((j) => j.id === id);
+          equal(left?.state, "RUNNING", "the job outlives a SIGKILLed engine");
+          const st = await cli(dir, ["status", "--profile", "slow"]);
+          match(st.stdout, new RegExp(`^slurm job ${id}: count \\(attempt 1, submitted `, "m"));
+          const again = await cli(dir, args, env);
+          equal(again.code, 0, again.stdout + again.stderr);
+          match(
+            again.stdout,
+            new RegExp(
+              `note: following 1 job\\(s\\) an earlier run left on this store: ${id} \\(count\\)`,
+            ),
+          );
+          deepStrictEqual(submitted(again.stdout), [], "nothing submitted again");
+          match(again.stdout, new RegExp(`^count \\| slurm: job ${id} adopted$`, "m"));
+          doesNotMatch(again.stdout, /cancelling/);
+          deepStrictEqual(ran(again.stdout), ["count"]);
+          deepStrictEqual(JSON.parse(await outputText(dir, "count", "state", "slow")), SLOW_STATE);
+          equal(await jobState(c, id), "COMPLETED");
+          const [rec] = await records(dir);
+          equal(rec.attempts?.length, 1);
+          equal(rec.attempts?.[0].job, id);
+          equal(rec.attempts?.[0].adopted, true);
+          const log = await Deno.readTextFile(join(dir, "artifacts/logs/slow/count.log"));
+          match(log, new RegExp(`^slurm: job ${id} COMPLETED on \\S+, exit code 0:0$`, "m"));
+          deepStrictEqual(await entries(join(dir, "artifacts/tmp")), [], "staging removed");
+          deepStrictEqual(await entries(join(dir, "artifacts/jobs")), [], "job file removed");
+          // The same outputs as a clean local run.
+          const local = await makeProject();
+          try {
+            await replaceIn(local, "pipeline.yaml", "delay_ms: 400", "delay_ms: 1500");
+            equal(
+              (await cli(local, ["reproduce", "--profile", "slow", "--only", "count"])).code,
+              0,
+            );
+            deepStrictEqual(summary(await records(dir)), summary(await records(local)));
+          } finally {
+            await removeProject(local);
+          }
+        } finally {
+          await removeProject(dir);
+        }
+      },
+    );
+
+    await t.step(
+      "a killed engine's job that no current instance needs is cancelled before anything runs",
+      async () => {
+        const dir = await makeProject();
+        try {
           await replaceIn(dir, "pipeline.yaml", "delay_ms: 400", "delay_ms: 1500");
           const run = spawnCli(
             dir,
@@ -274,6 +331,8 @@ Deno.test({
             j.name === "count" && j.state === "RUNNING"
           );
           ok(left, "the job outlives a SIGKILLed engine");
+          // Another key: the old job works for nobody now.
+          await replaceIn(dir, "pipeline.yaml", "delay_ms: 1500", "delay_ms: 300");
           const again = await cli(dir, [
             "reproduce",
             "--profile",
@@ -289,10 +348,10 @@ Deno.test({
               `note: cancelling 1 Slurm job\\(s\\) that an earlier, killed run left on this store: ${left.id}`,
             ),
           );
-          match(again.stdout, /^count \| resumed from epoch [2-7]$/m);
           equal(await jobState(c, left.id), "CANCELLED");
           notEqual(submitted(again.stdout)[0], left.id);
           deepStrictEqual(JSON.parse(await outputText(dir, "count", "state", "slow")), SLOW_STATE);
+          deepStrictEqual(await entries(join(dir, "artifacts/jobs")), [], "job file removed");
         } finally {
           await removeProject(dir);
         }

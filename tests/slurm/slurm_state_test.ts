@@ -92,3 +92,17 @@ Deno.test("a failed check of the batch script is the error the user sees", () =>
   });
   equal(r.error, "the context file /s/tmp/x/context.json is not visible on node n1: ...");
 });
+
+Deno.test("each end carries the cause the retry decision reads (OUT_OF_MEMORY injected)", () => {
+  const ctx = { cancelledByUs: false };
+  const cause = (state: string) => jobOutcome({ id: "7", state }, ctx).cause;
+  equal(cause("OUT_OF_MEMORY"), "out_of_memory");
+  equal(cause("TIMEOUT"), "timeout");
+  equal(cause("PREEMPTED"), "preempted");
+  equal(cause("NODE_FAIL"), "node_fail");
+  equal(cause("BOOT_FAIL"), "node_fail");
+  equal(cause("CANCELLED"), "cancelled");
+  equal(jobOutcome({ id: "7", state: "CANCELLED" }, { cancelledByUs: true }).cause, undefined);
+  // A step failure has no cause of its own: the runner counts a non-zero exit as `fail`.
+  equal(jobOutcome({ id: "7", state: "FAILED", exitCode: 1 }, ctx).cause, undefined);
+});

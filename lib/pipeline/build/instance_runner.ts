@@ -11,7 +11,7 @@
  * @module
  */
 
-import { isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import {
   canonicalJson,
   type CodeInfo,
@@ -22,13 +22,22 @@ import {
 import type { Project } from "./project.ts";
 import type { Instance } from "../spec/mod.ts";
 import {
+  describeResources,
   type ExecHandle,
+  type ExecRequest,
   type ExecResult,
   type Executor,
   interpolate,
+  nextAttempt,
+  resourcesAt,
+  retryPolicy,
+  type Rung,
   stepArgs,
 } from "../exec/mod.ts";
+import type { FailureCause, Resources } from "../spec/mod.ts";
+import { type JobFile, writeJob } from "./jobs.ts";
 import {
+  type AttemptRecord,
   isDiskFull,
   isIoError,
   type OutputEntry,
@@ -62,6 +71,8 @@ export interface RunRequest {
   };
   /** Cores granted (min of the step's cores and --jobs). */
   cores: number;
+  /** A job an earlier engine submitted for this key, to follow instead of submitting anew. */
+  adopt?: JobFile;
   onLine?: (line: string) => void;
   onProgress?: (fraction: number, message: string) => void;
 }
@@ -124,21 +135,26 @@ interface Stage {
 /** A failed phase: why, for the user. */
 class PhaseFailure extends Error {}
 
-/** Phase 1: the attempt directory, the checkpoint directory and the context file. */
-async function stage(req: RunRequest, attempt: string): Promise<Stage> {
-  const { project, inst, key } = req;
-  const store = project.store;
+/** The paths of an attempt directory (also of an adopted job's, which exists already). */
+function stagePaths(req: RunRequest, attempt: string): Stage {
   const st: Stage = {
     outDir: join(attempt, "out"),
     scratch: join(attempt, "scratch"),
     contextFile: join(attempt, "context.json"),
-    checkpoint: store.checkpointDir(key),
+    checkpoint: req.project.store.checkpointDir(req.key),
     outputs: {},
   };
+  for (const o of req.inst.step.outputs) st.outputs[o.name] = join(st.outDir, o.file);
+  return st;
+}
+
+/** Phase 1: the attempt directory, the checkpoint directory and the context file. */
+async function stage(req: RunRequest, attempt: string): Promise<Stage> {
+  const { inst } = req;
+  const st = stagePaths(req, attempt);
   await Deno.mkdir(st.outDir);
   await Deno.mkdir(st.scratch);
   await Deno.mkdir(st.checkpoint, { recursive: true });
-  for (const o of inst.step.outputs) st.outputs[o.name] = join(st.outDir, o.file);
   const context: ContextFile = {
     protocol: 1,
     id: inst.id,
@@ -156,8 +172,17 @@ async function stage(req: RunRequest, attempt: string): Promise<Stage> {
   return st;
 }
 
+/** How one attempt is launched. */
+interface LaunchOptions {
+  resources: Resources;
+  appendLog: boolean;
+  /** Follow this job (submitted by an earlier engine) instead of starting one. */
+  adoptJob?: string;
+  onSubmitted?: (jobId: string) => Promise<void>;
+}
+
 /** Phase 2: the step process, with least privilege, through the executor. */
-function launch(req: RunRequest, st: Stage, logPath: string): ExecHandle {
+function launch(req: RunRequest, st: Stage, logPath: string, o: LaunchOptions): ExecHandle {
   const { project, inst } = req;
   const grants = instanceGrants(req, st);
   const args = stepArgs({
@@ -166,13 +191,16 @@ function launch(req: RunRequest, st: Stage, logPath: string): ExecHandle {
     config: project.code.config,
     grants,
   });
-  return req.executor.start({
+  const execReq: ExecRequest = {
     id: inst.id,
     command: [Deno.execPath(), ...args],
     env: { NO_COLOR: "1" },
     cwd: project.pipeline.spec.dir,
     logPath,
-    resources: { ...inst.step.resources, cores: req.cores },
+    resources: o.resources,
+    group: inst.step.name,
+    appendLog: o.appendLog,
+    onSubmitted: o.onSubmitted,
     onLine: (stream, line) => {
       if (stream === "stderr" && line.startsWith(PROGRESS_PREFIX)) {
         const m = /^\S+\s+(\S+)\s?(.*)$/.exec(line);
@@ -182,7 +210,11 @@ function launch(req: RunRequest, st: Stage, logPath: string): ExecHandle {
       }
       if (stream === "stdout") req.onLine?.(line);
     },
-  });
+  };
+  if (o.adoptJob !== undefined && req.executor.adopt) {
+    return req.executor.adopt(execReq, o.adoptJob);
+  }
+  return req.executor.start(execReq);
 }
 
 /** How the process ended, as a failure message (undefined: it succeeded). */
@@ -192,6 +224,14 @@ function exitProblem(res: ExecResult): string | undefined {
     return res.signal ? `killed by ${res.signal}` : `exited with code ${res.code}`;
   }
   return undefined;
+}
+
+/** What ended a failed attempt, for the retry decision. */
+function causeOf(res: ExecResult): FailureCause | undefined {
+  if (res.cause) return res.cause;
+  // An error without a cause is the engine's or the executor's (sbatch refused it): no retry.
+  if (res.error) return undefined;
+  return "fail";
 }
 
 /** Phase 3: every declared output exists, as the kind declared. */
@@ -276,6 +316,7 @@ async function record(
   logPath: string,
   started: Date,
   seconds: () => number,
+  attempts: AttemptRecord[],
 ): Promise<RunRecord> {
   const { project, inst, key } = req;
   const store = project.store;
@@ -299,6 +340,8 @@ async function record(
     cores: req.cores,
     log,
   };
+  // Only runs that needed more than one attempt (or were adopted) say so: others stay as before.
+  if (attempts.length > 1 || attempts.some((a) => a.adopted)) rec.attempts = attempts;
   await store.writeRecord(rec);
   await store.writeIndex({
     format: RECORD_FORMAT,
@@ -328,8 +371,9 @@ export function startInstance(req: RunRequest): RunHandle {
   const logPath = req.project.store.logPath(req.profile, req.inst.id);
   const result = (async (): Promise<RunResult> => {
     const t0 = performance.now();
-    const started = new Date();
-    const seconds = () => (performance.now() - t0) / 1000;
+    const started = req.adopt ? new Date(req.adopt.started) : new Date();
+    const seconds = () =>
+      req.adopt ? (Date.now() - started.getTime()) / 1000 : (performance.now() - t0) / 1000;
     const fail = (error: string): RunResult => ({
       ok: false,
       cancelled,
@@ -337,34 +381,44 @@ export function startInstance(req: RunRequest): RunHandle {
       seconds: seconds(),
       logPath,
     });
-    let attempt: string | undefined;
-    try {
-      attempt = await req.project.store.newAttemptDir(req.inst.id);
-      const st = await stage(req, attempt);
-      if (cancelled) return fail("interrupted before it started");
-      const handle = launch(req, st, logPath);
-      cancelExec = handle.cancel;
-      if (cancelled) handle.cancel();
-      const res = await handle.result;
-      if (cancelled) return fail("interrupted");
-      const problem = exitProblem(res);
-      if (problem) return fail(problem);
-      await checkOutputs(req.inst, st);
-      await checkUnchanged(req);
-      const outputs = await storeOutputs(req, st);
-      const rec = await record(req, st, outputs, logPath, started, seconds);
-      return { ok: true, cancelled: false, record: rec, seconds: rec.seconds, logPath };
-    } catch (e) {
-      if (e instanceof PhaseFailure) return fail(e.message);
-      // An operating-system failure (a full disk) is one line, not a stack trace.
-      if (isIoError(e) || isDiskFull(e)) {
-        return fail(
-          (await storeIoError(e, `running ${req.inst.id}`, req.project.store.root)).message,
-        );
+    const step = req.inst.step;
+    const policy = retryPolicy(step.retries, step.resources);
+    const attempts: AttemptRecord[] = [...(req.adopt?.attempts ?? [])];
+    let rung: Rung = req.adopt?.rung ?? { memory: 0, time: 0 };
+    let n = req.adopt?.attempt ?? 1;
+    let adopt = req.adopt;
+    let why = "";
+    while (true) {
+      const resources = { ...resourcesAt(step.resources, rung), cores: req.cores };
+      const a = await attemptOnce(req, {
+        n,
+        of: policy.count + 1,
+        rung,
+        resources,
+        adopt,
+        why,
+        attempts,
+        started,
+        seconds,
+        logPath,
+        isCancelled: () => cancelled,
+        setCancel: (c) => (cancelExec = c),
+      });
+      if (a.ok) return a.ok;
+      if (cancelled) {
+        return fail(a.error === "interrupted before it started" ? a.error : "interrupted");
       }
-      return fail(`engine error: ${(e as Error).stack ?? e}`);
-    } finally {
-      if (attempt) await removeAll(attempt).catch(() => {});
+      const d = nextAttempt(policy, step.resources, n, rung, a.cause);
+      if (!d.retry) {
+        return fail(policy.count > 0 && a.cause ? `${a.error} (not retried: ${d.why})` : a.error);
+      }
+      why = d.why;
+      req.onLine?.(
+        `attempt ${n + 1} of ${policy.count + 1}: ${d.why} (${describeResources(d.resources)})`,
+      );
+      rung = d.rung;
+      n++;
+      adopt = undefined;
     }
   })();
   return {
@@ -374,6 +428,132 @@ export function startInstance(req: RunRequest): RunHandle {
       cancelExec?.();
     },
   };
+}
+
+/** One attempt's settings (see `attemptOnce`). */
+interface AttemptPlan {
+  n: number;
+  of: number;
+  rung: Rung;
+  resources: Resources;
+  adopt?: JobFile;
+  /** Why this attempt happens (empty for the first). */
+  why: string;
+  /** The attempts so far; this one is appended. */
+  attempts: AttemptRecord[];
+  started: Date;
+  seconds: () => number;
+  logPath: string;
+  isCancelled: () => boolean;
+  setCancel: (cancel: () => void) => void;
+}
+
+/** One attempt, from staging to the record; a failure says why and, if known, its cause. */
+async function attemptOnce(
+  req: RunRequest,
+  p: AttemptPlan,
+): Promise<
+  { ok: RunResult; error?: never; cause?: never } | {
+    ok?: never;
+    error: string;
+    cause?: FailureCause;
+  }
+> {
+  const store = req.project.store;
+  const t0 = new Date();
+  const attemptRec = (outcome: string, error?: string, job?: string): AttemptRecord => ({
+    attempt: p.n,
+    started: t0.toISOString(),
+    ended: new Date().toISOString(),
+    seconds: (Date.now() - t0.getTime()) / 1000,
+    outcome,
+    ...(error ? { error } : {}),
+    ...(job ? { job } : {}),
+    resources: {
+      cores: p.resources.cores,
+      ...(p.resources.memoryMb !== undefined ? { memoryMb: p.resources.memoryMb } : {}),
+      ...(p.resources.timeSeconds !== undefined ? { timeSeconds: p.resources.timeSeconds } : {}),
+    },
+    ...(p.adopt ? { adopted: true } : {}),
+  });
+  let attempt: string | undefined;
+  let jobId = p.adopt?.job;
+  let jobFile = false;
+  try {
+    let st: Stage;
+    if (p.adopt) {
+      attempt = p.adopt.attemptDir;
+      st = stagePaths(req, attempt);
+      jobFile = true;
+    } else {
+      attempt = await store.newAttemptDir(req.inst.id);
+      st = await stage(req, attempt);
+    }
+    if (p.isCancelled()) return { error: "interrupted before it started" };
+    // Steps that may retry (and adopted jobs) get a line per attempt in their log.
+    const header = p.of > 1 || p.adopt !== undefined;
+    if (header) {
+      const line = `engine: attempt ${p.n} of ${p.of}${p.why ? ` (${p.why})` : ""}, ${
+        describeResources(p.resources)
+      }${p.adopt ? `; following Slurm job ${p.adopt.job} again after an engine restart` : ""}\n`;
+      await Deno.mkdir(dirname(p.logPath), { recursive: true });
+      await Deno.writeTextFile(p.logPath, line, { append: p.n > 1 });
+    }
+    const runAttempt = attempt;
+    const handle = launch(req, st, p.logPath, {
+      resources: p.resources,
+      appendLog: header,
+      adoptJob: p.adopt?.job,
+      onSubmitted: async (id) => {
+        jobId = id;
+        await writeJob(store, {
+          format: 1,
+          key: req.key,
+          id: req.inst.id,
+          profile: req.profile,
+          executor: req.executor.name,
+          job: id,
+          attemptDir: runAttempt,
+          attempt: p.n,
+          rung: p.rung,
+          attempts: p.attempts,
+          started: p.started.toISOString(),
+          submitted: new Date().toISOString(),
+        });
+        jobFile = true;
+      },
+    });
+    p.setCancel(handle.cancel);
+    if (p.isCancelled()) handle.cancel();
+    const res = await handle.result;
+    jobId = res.jobId ?? jobId;
+    if (p.isCancelled()) return { error: "interrupted" };
+    const problem = exitProblem(res);
+    if (problem) {
+      const cause = causeOf(res);
+      p.attempts.push(attemptRec(cause ?? "error", problem, jobId));
+      return { error: problem, cause };
+    }
+    await checkOutputs(req.inst, st);
+    await checkUnchanged(req);
+    const outputs = await storeOutputs(req, st);
+    p.attempts.push(attemptRec("ok", undefined, jobId));
+    const rec = await record(req, st, outputs, p.logPath, p.started, p.seconds, p.attempts);
+    return {
+      ok: { ok: true, cancelled: false, record: rec, seconds: rec.seconds, logPath: p.logPath },
+    };
+  } catch (e) {
+    if (e instanceof PhaseFailure) return { error: e.message };
+    // An operating-system failure (a full disk) is one line, not a stack trace.
+    if (isIoError(e) || isDiskFull(e)) {
+      return { error: (await storeIoError(e, `running ${req.inst.id}`, store.root)).message };
+    }
+    return { error: `engine error: ${(e as Error).stack ?? e}` };
+  } finally {
+    // The job file goes first: a job file must never point at a removed attempt.
+    if (jobFile) await store.dropJobFile(req.key).catch(() => {});
+    if (attempt) await removeAll(attempt).catch(() => {});
+  }
 }
 
 /** The last `n` lines of a log file. */

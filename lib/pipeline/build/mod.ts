@@ -12,3 +12,4 @@ export * from "./project.ts";
 export * from "./rebuilder.ts";
 export * from "./scheduler.ts";
 export * from "./status.ts";
+export * from "./jobs.ts";

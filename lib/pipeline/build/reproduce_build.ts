@@ -16,6 +16,7 @@ import { logTail, type RunResult, startInstance } from "./instance_runner.ts";
 import type { Project } from "./project.ts";
 import { Rebuilder, upstreamOf } from "./rebuilder.ts";
 import { runScheduler } from "./scheduler.ts";
+import type { JobFile } from "./jobs.ts";
 
 /** Where a build reports what it does (the CLI's live display implements it). */
 export interface BuildObserver {
@@ -33,10 +34,14 @@ export interface BuildOptions {
   instances: Instance[];
   forced: Set<string>;
   jobs: number;
+  /** Local runs: megabytes the running instances may declare together (`--memory`). */
+  memoryMb?: number;
   keepGoing: boolean;
   signal: AbortSignal;
   /** Looks a missing key up elsewhere (a remote cache) before running it; see `RebuilderOptions`. */
   fetch?: (key: string, inst: Instance) => Promise<boolean>;
+  /** Jobs an earlier engine left, by key, to follow instead of submitting (see `recoverJobs`). */
+  adopted?: Map<string, JobFile>;
 }
 
 /** What happened. */
@@ -86,6 +91,7 @@ export async function build(
   const s = await runScheduler<RunResult>({
     tasks: opts.instances.map((i) => ({ id: i.id, deps: upstreamOf(i).map((u) => u.id) })),
     slots: opts.jobs,
+    memory: opts.memoryMb,
     keepGoing: opts.keepGoing,
     signal: opts.signal,
   }, {
@@ -101,6 +107,7 @@ export async function build(
       return {
         kind: "run",
         slots,
+        memory: inst.step.resources.memoryMb,
         // Two instances with the same key would share a checkpoint: run one, reuse its record.
         share: key,
         async prepare() {
@@ -108,6 +115,8 @@ export async function build(
           const code = await project.codeOf(inst);
           return () => {
             observer.started(id);
+            const adopt = opts.adopted?.get(key);
+            opts.adopted?.delete(key);
             return startInstance({
               project,
               executor,
@@ -118,6 +127,7 @@ export async function build(
               code,
               inputs,
               cores,
+              adopt,
               onLine: (line) => observer.stepLine(id, line),
               onProgress: (f, m) => observer.progress(id, f, m),
             });

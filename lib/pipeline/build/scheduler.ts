@@ -3,7 +3,7 @@
  * topological order, asks `resolve` about each task whose dependencies are
  * all done (the answer — done already, or run with so many slots — comes from
  * the caller, which asks the rebuilder), launches what fits in the free
- * slots, stops launching after a failure unless `keepGoing`, and cancels
+ * slots (and, with a budget, the free memory), stops launching after a failure unless `keepGoing`, and cancels
  * everything running when the signal aborts. It knows no store, no keys and
  * no processes, so it is tested alone with fake jobs.
  *
@@ -36,6 +36,8 @@ export type Resolution<R extends JobOutcome> =
     kind: "run";
     /** Slots the job occupies while it runs (at most the total). */
     slots: number;
+    /** Memory the job holds while it runs (any unit, the budget's; at most the budget). */
+    memory?: number;
     /** Tasks with the same share key never run at once; a waiting one is resolved again later. */
     share?: string;
     /** Prepares the launch (may take time); returns the function that starts the job. */
@@ -58,6 +60,8 @@ export interface SchedulerOptions {
   tasks: Task[];
   /** Total slots (at least 1). */
   slots: number;
+  /** Memory budget shared by running jobs (absent: unlimited). */
+  memory?: number;
   /** Go on with independent tasks after a failure. */
   keepGoing: boolean;
   signal: AbortSignal;
@@ -110,6 +114,7 @@ export async function runScheduler<R extends JobOutcome>(
     interrupted: false,
   };
   let free = opts.slots;
+  let freeMemory = opts.memory ?? Infinity;
   let stop = false;
   // Set whenever something may have become ready (a finish, a task resolved as done).
   let wake = true;
@@ -147,9 +152,15 @@ export async function runScheduler<R extends JobOutcome>(
     if (r.share !== undefined && [...running.values()].some((x) => x.share === r.share)) return;
     const slots = Math.max(1, Math.min(r.slots, opts.slots));
     if (slots > free) return;
+    // A job larger than the whole budget runs alone rather than never.
+    const memory = Math.min(r.memory ?? 0, opts.memory ?? Infinity);
+    if (memory > freeMemory) return;
     const launch = await r.prepare();
     if (stop) return;
+    // prepare() awaited: another task may have taken the slots or memory meanwhile.
+    if (slots > free || memory > freeMemory) return;
     free -= slots;
+    freeMemory -= memory;
     state.set(task.id, "running");
     const job = launch();
     const settled = job.result.then(async (outcome) => {
@@ -157,6 +168,7 @@ export async function runScheduler<R extends JobOutcome>(
         await hooks.finished(task.id, outcome);
       } finally {
         free += slots;
+        freeMemory += memory;
         running.delete(task.id);
         wake = true;
         if (outcome.ok) {

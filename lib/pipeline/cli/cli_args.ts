@@ -26,6 +26,7 @@ export const COMMAND_OPTIONS: Record<string, Record<string, OptionSpec>> = {
     force: { type: "string", multiple: true },
     "dry-run": { type: "boolean" },
     jobs: { type: "string", short: "j" },
+    memory: { type: "string" },
     "keep-going": { type: "boolean", short: "k" },
     "no-wait": { type: "boolean" },
     pull: { type: "boolean" },
@@ -73,7 +74,7 @@ const COMMON_HELP = `  -f, --file PATH   the pipeline file (default: ./pipeline.
 export const HELP: Record<string, string> = {
   reproduce:
     `usage: cli.ts reproduce [--profile P] [--only STEP|INSTANCE ...] [--force STEP|INSTANCE ...]
-                        [--dry-run] [--jobs N] [--keep-going] [--no-wait]
+                        [--dry-run] [--jobs N] [--memory M] [--keep-going] [--no-wait]
                         [--pull [--remote URL|NAME]] [--executor local|slurm] [--slurm-* ...]
 
 Brings every instance of the profile up to date: cached results are reused,
@@ -85,6 +86,8 @@ everything else runs (in parallel, up to --jobs slots).
       --dry-run     list what would run and why; run nothing
   -j, --jobs N      parallel slots (default: number of cores); an instance takes min(cores, N);
                     with Slurm: jobs in the queue at once (default 100), each with all its cores
+      --memory M    local runs: memory the running instances may declare together
+                    (resources.memory, e.g. 16G); instances wait for it as for cores
   -k, --keep-going  after a failure, keep running branches that do not depend on it
       --no-wait     if another command holds the store lock, exit 3 instead of waiting
       --pull        before running an instance the store lacks, fetch its key from the remote

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { relPosix } from "../../files/mod.ts";
 import { intOption, type ParsedArgs } from "./cli_args.ts";
 import { type DagFormat, instanceGraph, renderGraph, stepGraph } from "./dag_render.ts";
-import { closest, forcedIds, selectInstances, UsageError } from "../spec/mod.ts";
+import { closest, forcedIds, parseMemory, selectInstances, UsageError } from "../spec/mod.ts";
 import { Display, formatBytes } from "./display.ts";
 import {
   build,
@@ -17,6 +17,8 @@ import {
   openProject,
   type Project,
   publishAll,
+  readJobs,
+  recoverJobs,
 } from "../build/mod.ts";
 import {
   acquireLock,
@@ -81,6 +83,18 @@ export async function cmdReproduce(a: ParsedArgs, env: CommandEnv): Promise<numb
   const forced = forcedIds(exp, a.values.force as string[] | undefined);
   const choice = chooseExecutor(a.values, engine.pipeline.spec.executor);
   const jobs = intOption(a.values.jobs, "jobs", defaultJobs(choice));
+  let memoryMb: number | undefined;
+  if (a.values.memory !== undefined) {
+    if (choice.name !== "local") {
+      throw new UsageError(
+        "--memory is the local executor's budget (Slurm gives each job its own)",
+      );
+    }
+    memoryMb = parseMemory(a.values.memory);
+    if (memoryMb === undefined) {
+      throw new UsageError(`--memory: bad size '${a.values.memory}' (write e.g. 16G or 512M)`);
+    }
+  }
 
   if (a.values["dry-run"]) {
     const statuses = await computeStatus(engine, profile, selected, forced);
@@ -102,17 +116,35 @@ export async function cmdReproduce(a: ParsedArgs, env: CommandEnv): Promise<numb
   const lock = await lockStore(engine, a, env, `reproduce --profile ${profile}`);
   const display = Display.forStdout();
   try {
-    // We hold the lock, so no other run owns anything in tmp/.
-    await engine.store.cleanTmp();
     const executor = createExecutor(choice, {
       storeRoot: engine.store.root,
       note: (m) => display.print(`note: ${m}`),
     });
+    // Jobs a killed engine left: adopted when they still work for this run, else cancelled.
+    const adopted = await recoverJobs(
+      engine,
+      executor,
+      profile,
+      selected,
+      forced,
+      (m) => display.print(`note: ${m}`),
+    ).catch((e) => {
+      executor.close?.();
+      throw e;
+    });
+    // We hold the lock, so no other run owns anything in tmp/ but the adopted jobs (and
+    // jobs of another executor, which this one cannot check).
+    const inFlight = (await readJobs(engine.store)).filter((j) =>
+      adopted.has(j.key) || j.executor !== executor.name
+    );
+    await engine.store.cleanTmp(new Set(inFlight.map((j) => j.attemptDir)));
     const summary = await build(engine, executor, display, {
+      adopted,
       profile,
       instances: selected,
       forced,
       jobs,
+      memoryMb,
       keepGoing: Boolean(a.values["keep-going"]),
       signal: env.signal,
       ...(pull ? { fetch: pull.fetch } : {}),
@@ -162,6 +194,14 @@ export async function cmdStatus(a: ParsedArgs, env: CommandEnv): Promise<number>
   const profile = engine.profile(a.values.profile as string | undefined);
   const statuses = await computeStatus(engine, profile, engine.expansion(profile).instances);
   for (const l of statusLines(statuses)) env.out(l);
+  // Jobs submitted and not settled: running now (an engine follows them), or left by a
+  // killed engine (the next reproduce adopts them).
+  for (const j of await readJobs(engine.store)) {
+    env.out(
+      `${j.executor} job ${j.job}: ${j.id} (attempt ${j.attempt}, submitted ${j.submitted}); ` +
+        `followed by the running reproduce, else adopted by the next one`,
+    );
+  }
   env.out(statusSummary(statuses, profile));
   return 0;
 }

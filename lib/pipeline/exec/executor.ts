@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Resources } from "../spec/mod.ts";
+import type { FailureCause, Resources } from "../spec/mod.ts";
 
 /** One command to run for one instance. */
 export interface ExecRequest {
@@ -26,6 +26,15 @@ export interface ExecRequest {
   resources: Resources;
   /** Called for each complete output line, as it comes (without the newline). */
   onLine?: (stream: "stdout" | "stderr", line: string) => void;
+  /** Instances of the same group (the step) may be submitted together, e.g. as a job array. */
+  group?: string;
+  /** Append to the log instead of truncating it (a retry's log follows its earlier attempts). */
+  appendLog?: boolean;
+  /**
+   * A cluster executor calls this as soon as the job has an id, and waits
+   * for it, so the engine can write down the job before anything else happens.
+   */
+  onSubmitted?: (jobId: string) => Promise<void>;
 }
 
 /** How a command ended. */
@@ -36,6 +45,10 @@ export interface ExecResult {
   signal: string | null;
   /** Why it could not run or was stopped by the executor (e.g. a time limit). */
   error?: string;
+  /** What ended it, for the retry decision (undefined: success, or not worth a retry). */
+  cause?: FailureCause;
+  /** The cluster job that ran it, if any. */
+  jobId?: string;
 }
 
 /** A started command. */
@@ -58,6 +71,17 @@ export interface Executor {
    * every core it declares).
    */
   readonly jobsCount?: "cores" | "jobs";
+  /**
+   * Follows a job an earlier engine submitted for the same attempt (same
+   * staging directory) instead of submitting a new one.
+   */
+  adopt?(req: ExecRequest, jobId: string): ExecHandle;
+  /**
+   * Before the run: of the jobs an earlier engine left, those in `keep` that
+   * the cluster still knows are kept for `adopt` (returned); every other job
+   * of this store still queued or running is cancelled and waited for.
+   */
+  reconcile?(keep: Set<string>): Promise<Set<string>>;
   /** Releases what the executor holds after a run (e.g. an exit hook). */
   close?(): void;
 }

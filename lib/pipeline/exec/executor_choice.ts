@@ -73,6 +73,7 @@ export interface ExecutorChoice {
     extra: string[];
     deno?: string;
     pollSeconds: number;
+    array?: { max: number; throttle?: number };
   };
 }
 
@@ -139,6 +140,7 @@ export function chooseExecutor(
       extra: [...(spec?.extra ?? []), ...extraFlags],
       deno,
       pollSeconds,
+      ...(spec?.array ? { array: spec.array } : {}),
     },
   };
 }

@@ -40,7 +40,12 @@ export class LocalExecutor implements Executor {
     };
     const result = (async (): Promise<ExecResult> => {
       await Deno.mkdir(dirname(req.logPath), { recursive: true });
-      const log = await Deno.open(req.logPath, { write: true, create: true, truncate: true });
+      const log = await Deno.open(req.logPath, {
+        write: true,
+        create: true,
+        truncate: !req.appendLog,
+        append: req.appendLog,
+      });
       const enc = new TextEncoder();
       try {
         try {
@@ -84,7 +89,12 @@ export class LocalExecutor implements Executor {
           pump(child.stdout, "stdout"),
           pump(child.stderr, "stderr"),
         ]);
-        return { code: status.signal ? null : status.code, signal: status.signal ?? null };
+        return {
+          code: status.signal ? null : status.code,
+          signal: status.signal ?? null,
+          // Killed by a signal we did not send: someone (or the kernel's OOM killer) stopped it.
+          ...(status.signal && !cancelled ? { cause: "cancelled" as const } : {}),
+        };
       } finally {
         if (killTimer !== undefined) clearTimeout(killTimer);
         log.close();

@@ -9,3 +9,4 @@
 export * from "./executor.ts";
 export * from "./executor_choice.ts";
 export * from "./step_command.ts";
+export * from "./retry.ts";

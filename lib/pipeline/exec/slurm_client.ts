@@ -79,6 +79,8 @@ export class SlurmClient {
     if (ids.length === 0) return map;
     const out = await this.run("squeue", [
       "--noheader",
+      // One line per array element (pending elements are otherwise shown as one range).
+      "--array",
       "--states=all",
       `--jobs=${ids.join(",")}`,
       "--format=%i|%T|%r|%N",
@@ -166,7 +168,7 @@ export class SlurmClient {
 
   /** Ids of this user's unfinished jobs whose comment is exactly `comment`. */
   async activeJobsWithComment(comment: string): Promise<string[]> {
-    const out = await this.run("squeue", ["--me", "--noheader", "--format=%i|%k"]);
+    const out = await this.run("squeue", ["--me", "--noheader", "--array", "--format=%i|%k"]);
     if (out.code !== 0) {
       throw new SlurmCommandError(`squeue failed: ${out.stderr.trim() || `exit ${out.code}`}`);
     }

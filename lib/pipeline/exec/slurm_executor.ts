@@ -17,7 +17,16 @@
 import type { ExecHandle, ExecRequest, ExecResult, Executor } from "./executor.ts";
 import { SlurmClient } from "./slurm_client.ts";
 import { JobLog } from "./slurm_log.ts";
-import { jobComment, type JobPlan, type JobSettings, planJob, slurmTime } from "./slurm_script.ts";
+import { join } from "node:path";
+import {
+  type ArraySettings,
+  jobComment,
+  type JobPlan,
+  type JobSettings,
+  planArray,
+  planJob,
+  slurmTime,
+} from "./slurm_script.ts";
 import { isActive, isQueued, type JobInfo, jobOutcome } from "./slurm_state.ts";
 import { PROGRESS_PREFIX } from "../../step/mod.ts";
 
@@ -31,7 +40,27 @@ export interface SlurmExecutorOptions extends JobSettings {
   client?: SlurmClient;
   /** At most this many sbatch calls at once. */
   maxSubmitting?: number;
+  /** Instances of one step with equal flags that start together go out as one job array. */
+  array?: ArraySettings;
 }
+
+/** Instances waiting to go out as one array. */
+interface ArrayGroup {
+  name: string;
+  items: { job: Job; plan: JobPlan; resolve: (id: string) => void; reject: (e: Error) => void }[];
+  timer?: ReturnType<typeof setTimeout>;
+  opened: number;
+}
+
+/**
+ * How long a possible array waits for one more instance: the scheduler launches a
+ * ready set one instance after the other, each after a short preparation. Each
+ * arrival restarts the wait, up to ARRAY_MAX_WAIT_MS after the first.
+ */
+const ARRAY_WINDOW_MS = 500;
+const ARRAY_MAX_WAIT_MS = 5000;
+/** sbatch flags that differ between the instances of one array. */
+const PER_INSTANCE_FLAG = /^--(job-name|output|error)=/;
 
 /** One instance's job as the executor follows it. */
 interface Job {
@@ -79,6 +108,9 @@ export class SlurmExecutor implements Executor {
   #cancelScheduled = false;
   #unloadHooked = false;
   #troubleNoted = 0;
+  readonly #groups = new Map<string, ArrayGroup>();
+  /** Jobs an earlier engine left that this run adopts (never cancelled as stale). */
+  #kept = new Set<string>();
   // A second Ctrl-C exits the engine at once: its jobs must not outlive it.
   readonly #onUnload = () => this.#client.cancelSync([...this.#active.keys()]);
 
@@ -88,6 +120,40 @@ export class SlurmExecutor implements Executor {
   }
 
   start(req: ExecRequest): ExecHandle {
+    const job = this.#newJob(req);
+    this.#launch(job).catch((e) => this.#crashed(job, e));
+    return { result: job.result, cancel: () => this.#cancel(job) };
+  }
+
+  /** Follows a job an earlier engine submitted (its staging directory is `req`'s). */
+  adopt(req: ExecRequest, jobId: string): ExecHandle {
+    const job = this.#newJob(req);
+    this.#follow(job, jobId).catch((e) => this.#crashed(job, e));
+    return { result: job.result, cancel: () => this.#cancel(job) };
+  }
+
+  async reconcile(keep: Set<string>): Promise<Set<string>> {
+    const kept = new Set<string>();
+    if (keep.size) {
+      // Trouble with the controller stops the run: staging of live jobs must not be removed blindly.
+      const q = await this.#client.queue([...keep]);
+      for (const id of keep) {
+        if (q.has(id) || await this.#client.showJob(id)) kept.add(id);
+      }
+    }
+    this.#kept = kept;
+    const problem = await (this.#ready ??= this.#preflight());
+    if (problem) throw new Error(problem);
+    return kept;
+  }
+
+  #crashed(job: Job & { result: Promise<ExecResult> }, e: unknown): void {
+    job.log?.close();
+    if (job.id) this.#active.delete(job.id);
+    job.resolve({ code: null, signal: null, error: `slurm executor: ${(e as Error).message}` });
+  }
+
+  #newJob(req: ExecRequest): Job & { result: Promise<ExecResult> } {
     let resolve!: (r: ExecResult) => void;
     const result = new Promise<ExecResult>((r) => (resolve = r));
     const job: Job = {
@@ -99,15 +165,43 @@ export class SlurmExecutor implements Executor {
       resolve: (r) => {
         if (job.settled) return;
         job.settled = true;
-        resolve(r);
+        resolve({ ...r, ...(job.id ? { jobId: job.id } : {}) });
       },
     };
-    this.#launch(job).catch((e) => {
-      job.log?.close();
-      if (job.id) this.#active.delete(job.id);
-      job.resolve({ code: null, signal: null, error: `slurm executor: ${(e as Error).message}` });
-    });
-    return { result, cancel: () => this.#cancel(job) };
+    return Object.assign(job, { result });
+  }
+
+  /** Follows an existing job: its log copied again from the start, its end as for our own. */
+  async #follow(job: Job, id: string): Promise<void> {
+    const problem = await (this.#ready ??= this.#preflight());
+    if (problem) {
+      job.resolve({ code: null, signal: null, error: problem });
+      return;
+    }
+    const plan = planJob(job.req, this.#opts);
+    job.plan = plan;
+    const log = new JobLog(
+      job.req.logPath,
+      { stdout: plan.stdoutFile, stderr: plan.stderrFile },
+      job.req.onLine,
+    );
+    job.log = log;
+    await log.open(job.req.appendLog);
+    this.#track(job, id);
+    log.note(`slurm: job ${id} adopted: submitted by an earlier engine, followed again`);
+    job.req.onLine?.("stdout", `slurm: job ${id} adopted`);
+    this.#progress(job, `following Slurm job ${id}`);
+    if (job.cancelled) this.#scancel(job);
+    this.#ensurePolling();
+  }
+
+  #track(job: Job, id: string): void {
+    job.id = id;
+    this.#active.set(id, job);
+    if (!this.#unloadHooked) {
+      globalThis.addEventListener("unload", this.#onUnload);
+      this.#unloadHooked = true;
+    }
   }
 
   /** Stops following (nothing is active after a run) and drops the exit hook. */
@@ -145,9 +239,8 @@ export class SlurmExecutor implements Executor {
       job.req.onLine,
     );
     job.log = log;
-    await log.open();
+    await log.open(job.req.appendLog);
 
-    await this.#submitSlot();
     let id: string;
     try {
       if (job.cancelled) {
@@ -155,26 +248,98 @@ export class SlurmExecutor implements Executor {
         job.resolve({ code: null, signal: null, error: "cancelled before it was submitted" });
         return;
       }
-      id = await this.#client.submit(plan.args, plan.scriptFile);
+      id = this.#opts.array && job.req.group
+        ? await this.#submitGrouped(job, plan, job.req.group)
+        : await this.#submit(plan.args, plan.scriptFile);
     } catch (e) {
       log.note(`slurm: ${(e as Error).message}`);
       log.close();
       job.resolve({ code: null, signal: null, error: (e as Error).message });
       return;
-    } finally {
-      this.#releaseSubmitSlot();
     }
-    job.id = id;
-    this.#active.set(id, job);
-    if (!this.#unloadHooked) {
-      globalThis.addEventListener("unload", this.#onUnload);
-      this.#unloadHooked = true;
+    this.#track(job, id);
+    try {
+      // Written down before anything else, so a restarted engine can adopt it.
+      await job.req.onSubmitted?.(id);
+    } catch (e) {
+      job.cancelled = true;
+      this.#scancel(job);
+      log.note(`slurm: job ${id} cancelled: it could not be written down: ${(e as Error).message}`);
     }
     log.note(`slurm: job ${id} submitted: sbatch ${plan.args.join(" ")} ${plan.scriptFile}`);
     job.req.onLine?.("stdout", `slurm: job ${id} submitted`);
     this.#progress(job, `queued (Slurm job ${id})`);
     if (job.cancelled) this.#scancel(job);
     this.#ensurePolling();
+  }
+
+  /** One sbatch call, within the `maxSubmitting` slots. */
+  async #submit(args: string[], scriptFile: string): Promise<string> {
+    await this.#submitSlot();
+    try {
+      return await this.#client.submit(args, scriptFile);
+    } finally {
+      this.#releaseSubmitSlot();
+    }
+  }
+
+  /** Joins (or opens) the array group of this step and flags; resolves to the element's job id. */
+  #submitGrouped(job: Job, plan: JobPlan, name: string): Promise<string> {
+    const key = [name, ...plan.args.filter((x) => !PER_INSTANCE_FLAG.test(x))].join("\0");
+    return new Promise((resolve, reject) => {
+      let g = this.#groups.get(key);
+      if (!g) {
+        g = { name, items: [], opened: Date.now() };
+        this.#groups.set(key, g);
+      }
+      g.items.push({ job, plan, resolve, reject });
+      clearTimeout(g.timer);
+      const left = ARRAY_MAX_WAIT_MS - (Date.now() - g.opened);
+      g.timer = setTimeout(() => this.#flush(key), Math.max(0, Math.min(ARRAY_WINDOW_MS, left)));
+      if (g.items.length >= this.#opts.array!.max) {
+        clearTimeout(g.timer);
+        this.#flush(key);
+      }
+    });
+  }
+
+  /** Submits a group: alone as a plain job, else as one array (elements `<id>_<i>`). */
+  async #flush(key: string): Promise<void> {
+    const g = this.#groups.get(key);
+    if (!g) return;
+    this.#groups.delete(key);
+    const items = g.items.filter((it) => {
+      if (!it.job.cancelled) return true;
+      it.reject(new Error("cancelled before it was submitted"));
+      return false;
+    });
+    if (items.length === 0) return;
+    try {
+      if (items.length === 1) {
+        items[0].resolve(await this.#submit(items[0].plan.args, items[0].plan.scriptFile));
+        return;
+      }
+      const file = join(
+        this.#opts.storeRoot,
+        "tmp",
+        `array-${crypto.randomUUID().slice(0, 8)}.sh`,
+      );
+      const arr = planArray(g.name, items.map((it) => it.plan), this.#opts.array!, file);
+      await Deno.writeTextFile(file, arr.script, { mode: 0o755 });
+      let id: string;
+      try {
+        id = await this.#submit(arr.args, file);
+      } finally {
+        // sbatch keeps its own copy of the script; each element's script stays in its staging.
+        await Deno.remove(file).catch(() => {});
+      }
+      items.forEach((it, i) => {
+        it.job.log?.note(`slurm: element ${i} of job array ${id}: sbatch ${arr.args.join(" ")}`);
+        it.resolve(`${id}_${i}`);
+      });
+    } catch (e) {
+      for (const it of items) it.reject(e as Error);
+    }
   }
 
   /** Waits for one of the `maxSubmitting` sbatch slots. */
@@ -362,14 +527,17 @@ export class SlurmExecutor implements Executor {
       }): is Slurm's client installed and on PATH (and SLURM_CONF set, if the cluster needs it)?`;
     }
     const comment = jobComment(this.#opts.storeRoot);
+    const kept = this.#kept;
+    const notKept = (ids: string[]) => ids.filter((id) => !kept.has(id));
     let stale: string[];
     try {
-      stale = await c.activeJobsWithComment(comment);
+      stale = notKept(await c.activeJobsWithComment(comment));
     } catch (e) {
       return (e as Error).message;
     }
     if (stale.length) {
-      // We hold the store lock, so these belong to an engine that was killed without cancelling them.
+      // We hold the store lock, so these belong to an engine that was killed, and no current
+      // instance adopts them (their key changed, or they were never written down).
       this.#note(
         `cancelling ${stale.length} Slurm job(s) that an earlier, killed run left on this store: ${
           stale.join(" ")
@@ -379,7 +547,7 @@ export class SlurmExecutor implements Executor {
       if (err) this.#note(err);
       const end = Date.now() + STALE_WAIT_MS;
       while (Date.now() < end) {
-        const left = await c.activeJobsWithComment(comment).catch(() => stale);
+        const left = notKept(await c.activeJobsWithComment(comment).catch(() => stale));
         if (left.length === 0) break;
         await new Promise((r) => setTimeout(r, Math.min(1000, this.#opts.pollSeconds * 1000)));
       }

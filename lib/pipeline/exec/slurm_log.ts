@@ -45,10 +45,15 @@ export class JobLog {
     }));
   }
 
-  /** Creates (truncates) the log. */
-  async open(): Promise<void> {
+  /** Creates (truncates) the log, or appends to it (a retry after earlier attempts). */
+  async open(append = false): Promise<void> {
     await Deno.mkdir(dirname(this.logPath), { recursive: true });
-    this.#log = await Deno.open(this.logPath, { write: true, create: true, truncate: true });
+    this.#log = await Deno.open(this.logPath, {
+      write: true,
+      create: true,
+      truncate: !append,
+      append,
+    });
   }
 
   /** Whether either output file has been seen at all (the node could write to the store). */

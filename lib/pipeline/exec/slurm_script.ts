@@ -147,3 +147,48 @@ export function planJob(req: ExecRequest, s: JobSettings): JobPlan {
   ].join("\n");
   return { args, script, scriptFile, stdoutFile, stderrFile };
 }
+
+/** Array settings: at most `max` elements per array, at most `throttle` running at once. */
+export interface ArraySettings {
+  max: number;
+  throttle?: number;
+}
+
+/**
+ * One job array for several instances planned alone (`planJob`): element `i`
+ * runs element `i`'s batch script with its output in that element's staging
+ * directory, so each instance is followed, logged and published on its own.
+ * The flags are the first element's (all are equal but for names and files).
+ */
+export function planArray(
+  name: string,
+  elements: JobPlan[],
+  a: ArraySettings,
+  scriptFile: string,
+): { args: string[]; script: string; scriptFile: string } {
+  const perInstance = /^--(job-name|output|error)=/;
+  const q = shellQuote;
+  const range = `0-${elements.length - 1}${a.throttle ? `%${a.throttle}` : ""}`;
+  const args = [
+    "--parsable",
+    `--job-name=${jobName(name)}`,
+    `--array=${range}`,
+    // Each element writes into its own staging directory (see the script).
+    "--output=/dev/null",
+    "--error=/dev/null",
+    ...elements[0].args.filter((x) => x !== "--parsable" && !perInstance.test(x)),
+  ];
+  const script = [
+    "#!/bin/bash",
+    `# Slurm job array of ${elements.length} instances of step ${name}, written by`,
+    "# lib/pipeline/exec/slurm_executor.ts. Element i runs the batch script of instance i.",
+    'case "${SLURM_ARRAY_TASK_ID:-}" in',
+    ...elements.map((e, i) =>
+      `  ${i}) exec bash ${q(e.scriptFile)} >${q(e.stdoutFile)} 2>${q(e.stderrFile)} ;;`
+    ),
+    `  *) echo "${SCRIPT_ERROR_PREFIX}no element $SLURM_ARRAY_TASK_ID in this array" >&2; exit ${SCRIPT_CHECK_EXIT} ;;`,
+    "esac",
+    "",
+  ].join("\n");
+  return { args, script, scriptFile };
+}

@@ -114,12 +114,14 @@ export function jobOutcome(job: JobInfo, ctx: OutcomeContext): ExecResult {
       return {
         code: null,
         signal: sig,
+        cause: "cancelled",
         error: `${label} was cancelled (scancel, or an administrator); ${resume}`,
       };
     case "TIMEOUT":
       return {
         code: null,
         signal: sig,
+        cause: "timeout",
         error: `${label} reached its time limit${
           ctx.time ? ` (${ctx.time})` : ""
         }; raise the step's resources.time (or --slurm-time); ${resume}`,
@@ -128,6 +130,7 @@ export function jobOutcome(job: JobInfo, ctx: OutcomeContext): ExecResult {
       return {
         code: null,
         signal: sig,
+        cause: "out_of_memory",
         error: `${label} ran out of memory${
           ctx.memory ? ` (${ctx.memory})` : ""
         }; raise the step's resources.memory`,
@@ -137,10 +140,16 @@ export function jobOutcome(job: JobInfo, ctx: OutcomeContext): ExecResult {
       return {
         code: null,
         signal: sig,
+        cause: "node_fail",
         error: `${label} failed: its node failed (${state}); ${resume}`,
       };
     case "PREEMPTED":
-      return { code: null, signal: sig, error: `${label} was preempted; ${resume}` };
+      return {
+        code: null,
+        signal: sig,
+        cause: "preempted",
+        error: `${label} was preempted; ${resume}`,
+      };
     case "DEADLINE":
       return { code: null, signal: sig, error: `${label} missed its deadline (--deadline)` };
     default:

@@ -15,7 +15,19 @@ export const EXECUTOR_NAMES = ["local", "slurm"] as const;
 export type ExecutorName = typeof EXECUTOR_NAMES[number];
 
 /** Keys of the `executor:` section. */
-export const EXECUTOR_KEYS = ["name", "partition", "account", "time", "extra", "deno", "poll"];
+export const EXECUTOR_KEYS = [
+  "name",
+  "partition",
+  "account",
+  "time",
+  "extra",
+  "deno",
+  "poll",
+  "array",
+];
+
+/** The largest job array the executor submits when `array: true` sets no `max`. */
+export const DEFAULT_ARRAY_MAX = 1000;
 
 /** The validated `executor:` section (Slurm settings apply whenever Slurm is chosen). */
 export interface ExecutorSpec {
@@ -34,6 +46,8 @@ export interface ExecutorSpec {
   deno?: string;
   /** Seconds between two looks at the queue. */
   pollSeconds?: number;
+  /** Job arrays (`array: true` or `{ max, throttle }`); absent: one job per instance. */
+  array?: { max: number; throttle?: number };
 }
 
 /**
@@ -50,8 +64,8 @@ const RESERVED_FLAGS: Record<string, string> = {
   "--comment": "the executor marks its jobs with a comment",
   "--parsable": "the executor parses sbatch's output itself",
   "--wrap": "the executor writes the batch script",
-  "-a": "one job per instance: job arrays are not supported",
-  "--array": "one job per instance: job arrays are not supported",
+  "-a": "the executor makes job arrays itself (executor.array)",
+  "--array": "the executor makes job arrays itself (executor.array)",
   "-W": "the executor follows jobs itself",
   "--wait": "the executor follows jobs itself",
   "--requeue": "a requeued job would rerun into a used staging directory; rerun reproduce instead",
@@ -166,7 +180,42 @@ export function validateExecutorSection(
       ok = false;
     } else spec.pollSeconds = s;
   }
+  const arrayE = v.entry(m, "array");
+  if (arrayE) {
+    const a = arraySetting(v, arrayE.value);
+    if (a === null) ok = false;
+    else if (a) spec.array = a;
+  }
   return ok ? spec : undefined;
+}
+
+/** `array: true | false | { max: N, throttle: N }`; null when wrong (reported). */
+function arraySetting(
+  v: SectionValidator,
+  node: YNode,
+): { max: number; throttle?: number } | undefined | null {
+  if (node.kind === "scalar" && typeof node.value === "boolean") {
+    return node.value ? { max: DEFAULT_ARRAY_MAX } : undefined;
+  }
+  const m = v.map(node, "executor.array (true, false or { max, throttle })");
+  if (!m) return null;
+  v.keys(m, ["max", "throttle"], "in executor.array");
+  const out: { max: number; throttle?: number } = { max: DEFAULT_ARRAY_MAX };
+  for (const key of ["max", "throttle"] as const) {
+    const e = v.entry(m, key);
+    if (!e) continue;
+    const x = e.value.kind === "scalar" ? e.value.value : null;
+    if (typeof x !== "number" || !Number.isInteger(x) || x < 1) {
+      v.error(
+        e.value.pos,
+        `executor.array.${key} must be a positive integer`,
+        key === "max" ? "instances per job array" : "array elements running at once (%N)",
+      );
+      return null;
+    }
+    out[key] = x;
+  }
+  return out;
 }
 
 /** Seconds from `5`, `0.5`, `5s` or `1m` (the poll interval), or undefined. */

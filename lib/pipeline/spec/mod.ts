@@ -15,3 +15,4 @@ export * from "./schema.ts";
 export * from "./select.ts";
 export * from "./validate.ts";
 export * from "./validate_remotes.ts";
+export { DEFAULT_RETRY_CAUSES, FAILURE_CAUSES } from "./validate_retries.ts";

@@ -91,6 +91,29 @@ export interface Resources {
   /** As written (e.g. `2h`), for cluster executors. */
   time?: string;
   timeSeconds?: number;
+  /**
+   * Ladders (`memory: [4G, 8G, 16G]`, `time: [2h, 8h]`): the rungs a retry after
+   * OUT_OF_MEMORY or TIMEOUT climbs. The first rung is `memoryMb` / `timeSeconds`.
+   */
+  memoryLadderMb?: number[];
+  timeLadderSeconds?: number[];
+}
+
+/** What ended an attempt, as far as retries care. */
+export type FailureCause =
+  | "out_of_memory"
+  | "timeout"
+  | "preempted"
+  | "node_fail"
+  | "cancelled"
+  | "fail";
+
+/** A step's `retries:` (absent: no retries unless a resources ladder implies some). */
+export interface RetryPolicy {
+  /** Extra attempts after the first. */
+  count: number;
+  /** The causes that are retried. */
+  on: FailureCause[];
 }
 
 /** One step of the pipeline. */
@@ -108,6 +131,8 @@ export interface StepSpec {
   outputs: OutputSpec[];
   permissions: PermissionSpec;
   resources: Resources;
+  /** `retries:` as written (see `retryPolicy` in exec/ for the effective policy). */
+  retries?: RetryPolicy;
   /** Extra code globs, relative to the pipeline directory. */
   code: string[];
   publish?: string;

@@ -32,33 +32,62 @@ export function validateResources(v: YamlChecker, node: YNode, name: string): Re
   }
   const mem = v.entry(m, "memory");
   if (mem) {
-    const mb = parseMemory(mem.value.kind === "scalar" ? mem.value.value : null);
-    if (mb === undefined) {
-      v.error(
-        mem.value.pos,
-        `bad resources.memory of step '${name}': ${describe(mem.value)}`,
-        "write e.g. 512M, 4G or 1.5T; a bare number is megabytes",
-      );
-    } else {
-      r.memory = String((mem.value as { value: unknown }).value);
-      r.memoryMb = mb;
+    const rungs = ladder(v, mem.value, `resources.memory of step '${name}'`, parseMemory, {
+      bad: `bad resources.memory of step '${name}'`,
+      hint: "write e.g. 512M, 4G or 1.5T (a bare number is megabytes), or a ladder [4G, 8G, 16G]",
+    });
+    if (rungs) {
+      r.memory = rungs[0].raw;
+      r.memoryMb = rungs[0].value;
+      if (rungs.length > 1) r.memoryLadderMb = rungs.map((x) => x.value);
     }
   }
   const t = v.entry(m, "time");
   if (t) {
-    const s = parseDuration(t.value.kind === "scalar" ? t.value.value : null);
-    if (s === undefined) {
-      v.error(
-        t.value.pos,
-        `bad resources.time of step '${name}': ${describe(t.value)}`,
-        "write e.g. 90s, 30m, 2h, 1d, 1h30m, HH:MM:SS or D-HH:MM:SS; a bare number is minutes",
-      );
-    } else {
-      r.time = String((t.value as { value: unknown }).value);
-      r.timeSeconds = s;
+    const rungs = ladder(v, t.value, `resources.time of step '${name}'`, parseDuration, {
+      bad: `bad resources.time of step '${name}'`,
+      hint:
+        "write e.g. 90s, 30m, 2h, 1d, 1h30m, HH:MM:SS or D-HH:MM:SS (a bare number is minutes), or a ladder [2h, 8h]",
+    });
+    if (rungs) {
+      r.time = rungs[0].raw;
+      r.timeSeconds = rungs[0].value;
+      if (rungs.length > 1) r.timeLadderSeconds = rungs.map((x) => x.value);
     }
   }
   return r;
+}
+
+/**
+ * One value or a ladder of strictly increasing values (`[4G, 8G, 16G]`): the
+ * rungs a retry climbs. Undefined (with a diagnostic) when anything is wrong.
+ */
+function ladder(
+  v: YamlChecker,
+  node: YNode,
+  what: string,
+  parse: (x: unknown) => number | undefined,
+  msg: { bad: string; hint: string },
+): { raw: string; value: number }[] | undefined {
+  const items = node.kind === "seq" ? node.items : [node];
+  if (items.length === 0) {
+    v.error(node.pos, `${what} is an empty list`, msg.hint);
+    return undefined;
+  }
+  const out: { raw: string; value: number }[] = [];
+  for (const it of items) {
+    const x = parse(it.kind === "scalar" ? it.value : null);
+    if (x === undefined) {
+      v.error(it.pos, `${msg.bad}: ${describe(it)}`, msg.hint);
+      return undefined;
+    }
+    if (out.length && x <= out[out.length - 1].value) {
+      v.error(it.pos, `${what}: each rung of a ladder must be larger than the one before`);
+      return undefined;
+    }
+    out.push({ raw: String((it as { value: unknown }).value), value: x });
+  }
+  return out;
 }
 
 /** Megabytes from `512M`, `4G`, `1.5T`, `2048K` or a bare number of megabytes. */

@@ -23,6 +23,7 @@ import {
 } from "./schema.ts";
 import { describe, type YamlChecker } from "./yaml_checker.ts";
 import { validateResources } from "./validate_resources.ts";
+import { validateRetries } from "./validate_retries.ts";
 import { validateArchive } from "./validate_archive.ts";
 
 const STEP_KEYS = [
@@ -34,6 +35,7 @@ const STEP_KEYS = [
   "outputs",
   "permissions",
   "resources",
+  "retries",
   "code",
   "publish",
   "archive",
@@ -80,6 +82,8 @@ export function validateStep(
   stepPermissions(v, m, step, axes.map((a) => a.name));
   const resE = v.entry(m, "resources");
   if (resE) step.resources = validateResources(v, resE.value, name);
+  const retE = v.entry(m, "retries");
+  if (retE) step.retries = validateRetries(v, retE.value, name);
   stepCode(v, m, step);
   stepPublish(v, m, step);
   const arcE = v.entry(m, "archive");

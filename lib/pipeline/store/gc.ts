@@ -148,8 +148,15 @@ export async function collectGarbage(
   }
   await dirs(store.trees, keepTrees, report.trees, "trees");
   await dirs(store.checkpoints, keepCheckpoints, report.checkpoints, "checkpoints");
+  // Staging of cluster jobs a killed engine left: the next reproduce may adopt them.
+  const inFlight = new Set(
+    (await store.readJobFiles()).map((j) => (j as { attemptDir?: unknown }).attemptDir),
+  );
   try {
-    for await (const e of Deno.readDir(store.tmp)) await drop(join(store.tmp, e.name), report.tmp);
+    for await (const e of Deno.readDir(store.tmp)) {
+      if (inFlight.has(join(store.tmp, e.name))) continue;
+      await drop(join(store.tmp, e.name), report.tmp);
+    }
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   }

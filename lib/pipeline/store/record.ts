@@ -42,6 +42,27 @@ export interface RunRecord {
   cores: number;
   /** The run's log (stdout and stderr), stored as a blob. */
   log: { hash: string; size: number } | null;
+  /** Every attempt, the successful last one included (absent in older records). */
+  attempts?: AttemptRecord[];
+}
+
+/** One attempt of a run (a retry after a time limit, a preemption, ...). */
+export interface AttemptRecord {
+  /** 1-based. */
+  attempt: number;
+  started: string;
+  ended: string;
+  seconds: number;
+  /** `ok`, or what ended it (`timeout`, `out_of_memory`, `preempted`, `fail`, ...). */
+  outcome: string;
+  /** Why it failed, as reported. */
+  error?: string;
+  /** The cluster job, if any. */
+  job?: string;
+  /** What it asked for. */
+  resources: { cores: number; memoryMb?: number; timeSeconds?: number };
+  /** Whether an engine restarted meanwhile and adopted the job. */
+  adopted?: boolean;
 }
 
 /** `index/<profile>/<instance>.json`: the key an instance last resolved to under a profile. */

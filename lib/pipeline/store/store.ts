@@ -107,6 +107,8 @@ export class Store {
   readonly pins: string;
   readonly quarantineDir: string;
   readonly lockFile: string;
+  /** `jobs/<key>.json`: cluster jobs submitted and not yet settled (see build/jobs.ts). */
+  readonly jobs: string;
   /** Stats of large blobs when they were last known good (short-cuts only, never the truth). */
   readonly blobStats: string;
   /** The stat cache of external sources (see keys/source_digest.ts). */
@@ -124,6 +126,7 @@ export class Store {
     this.pins = join(root, "pins");
     this.quarantineDir = join(root, "quarantine");
     this.lockFile = join(root, "lock");
+    this.jobs = join(root, "jobs");
     this.blobStats = join(root, "blob-stats");
     this.statCacheFile = join(root, "cache", "stat.json");
   }
@@ -459,11 +462,15 @@ export class Store {
     return join(this.out, profile, name);
   }
 
-  /** Removes every staging directory (call only while holding the lock). */
-  async cleanTmp(): Promise<string[]> {
+  /**
+   * Removes every staging directory but those in `keep` (full paths: the
+   * attempts of adopted cluster jobs). Call only while holding the lock.
+   */
+  async cleanTmp(keep: ReadonlySet<string> = new Set()): Promise<string[]> {
     const removed: string[] = [];
     try {
       for await (const e of Deno.readDir(this.tmp)) {
+        if (keep.has(join(this.tmp, e.name))) continue;
         await removeAll(join(this.tmp, e.name));
         removed.push(e.name);
       }
@@ -471,6 +478,34 @@ export class Store {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
     return removed;
+  }
+
+  // ---- cluster jobs in flight ---------------------------------------------
+
+  /** The job file of a key. */
+  jobFilePath(key: string): string {
+    return join(this.jobs, `${key}.json`);
+  }
+
+  /** Every job file's content (unreadable ones are skipped: a rerun resumes from the checkpoint). */
+  async readJobFiles(): Promise<unknown[]> {
+    const out: unknown[] = [];
+    try {
+      for await (const e of Deno.readDir(this.jobs)) {
+        if (!e.name.endsWith(".json")) continue;
+        try {
+          out.push(JSON.parse(await Deno.readTextFile(join(this.jobs, e.name))));
+        } catch { /* a torn or foreign file: ignored */ }
+      }
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+    return out;
+  }
+
+  /** Removes a key's job file (absent is fine). */
+  async dropJobFile(key: string): Promise<void> {
+    await removeAll(this.jobFilePath(key));
   }
 
   /** Writes JSON (sorted keys, pretty) via a temporary file and a rename. */
