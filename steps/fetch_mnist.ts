@@ -57,6 +57,15 @@ export async function main(ctx: StepContext): Promise<void> {
   if (source === "embedded") set = await fromEmbedded(ctx);
   else if (source === "local") set = await fromLocal(ctx);
   else set = await fromDownload(ctx);
+  // Refused here, where the cause is known, rather than by the step that first divides by it.
+  for (const [split, name] of [["train", "training"], ["test", "test"]] as const) {
+    if (set[split].labels.length === 0) {
+      throw new StepError(
+        `${ctx.id}: the ${name} set has 0 images (mnist_source '${source}'); ` +
+          `check the source files' counts`,
+      );
+    }
+  }
 
   for (const split of ["train", "test"] as const) {
     const { images, labels } = set[split];

@@ -11,6 +11,7 @@
 
 import { readBest, writeDensity, writeHessian } from "../lib/artifacts/mod.ts";
 import { analyseHessian, densityRows } from "../lib/hessian/analysis.ts";
+import { ProductJournal } from "../lib/hessian/journal.ts";
 import { hessianOperators, hvpRelativeError } from "../lib/hessian/operators.ts";
 import { readNpy } from "../lib/io/npy.ts";
 import { createSimulator, modelParamCount } from "../lib/qnn/mod.ts";
@@ -19,8 +20,17 @@ import { Prng } from "../lib/util/prng.ts";
 import { readTrainingSet } from "./inputs.ts";
 import { readAggregate, readInt, readNumber, readOptionalInt } from "./params.ts";
 
+/** How often the product journal is saved: a kill loses at most this much work (plus one product). */
+const CHECKPOINT_SECONDS = 120;
+
+/** Options for tests only; `runStep` passes none. */
+export interface HessianTesting {
+  /** Simulate a kill: checkpoint and throw a `JournalStop` after this many products. */
+  stopAfter?: number;
+}
+
 /** Runs the step. */
-export async function main(ctx: StepContext): Promise<void> {
+export async function main(ctx: StepContext, testing: HessianTesting = {}): Promise<void> {
   const P = readInt(ctx, "P");
   const d = readInt(ctx, "d");
   const seed = readInt(ctx, "seed");
@@ -56,7 +66,23 @@ export async function main(ctx: StepContext): Promise<void> {
   const t0 = performance.now();
   const sim = await createSimulator(spec, { precision: "f64", workers: ctx.cores });
   try {
-    const ops = await hessianOperators(sim, params, images, labels, { epsilon });
+    const raw = await hessianOperators(sim, params, images, labels, { epsilon });
+    // Every product goes through the journal, so a rerun after a kill replays the finished ones.
+    const journal = await ProductJournal.open(n, {
+      dir: ctx.checkpoint_dir,
+      intervalSeconds: CHECKPOINT_SECONDS,
+      stopAfter: testing.stopAfter,
+      log: (line) => ctx.log(line),
+    });
+    if (journal.recorded > 0) {
+      ctx.log(`resuming from the checkpoint: ${journal.recorded} products recorded`);
+    }
+    const ops = {
+      n,
+      hvp: journal.wrap("hvp", raw.hvp),
+      gaussNewton: journal.wrap("gauss_newton", raw.gaussNewton),
+      curvature: journal.wrap("curvature", raw.curvature),
+    };
     const phases = ["power", "gauss_newton", "curvature", "slq", "exact"];
     let lastPhase = "";
     const result = await analyseHessian(ops, opts, (phase, f) => {

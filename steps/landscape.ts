@@ -9,14 +9,24 @@
  */
 
 import { readBest, readTrajectory, writeLandscape } from "../lib/artifacts/mod.ts";
+import { gridLosses } from "../lib/landscape/grid.ts";
 import { gridAxis, landscapePlane, pointAt } from "../lib/landscape/pca_plane.ts";
 import { createSimulator, evaluate, modelParamCount, qnnParamCount } from "../lib/qnn/mod.ts";
 import { runStep, type StepContext, StepError } from "../lib/step/context.ts";
 import { readTrainingSet } from "./inputs.ts";
 import { readAggregate, readInt, readNumber, readOptionalInt } from "./params.ts";
 
+/** How often finished grid rows are saved: a kill loses at most this much work (plus one row). */
+const CHECKPOINT_SECONDS = 60;
+
+/** Options for tests only; `runStep` passes none. */
+export interface LandscapeTesting {
+  /** Simulate a kill: checkpoint and throw a `GridStop` after this many grid rows. */
+  stopAfterRows?: number;
+}
+
 /** Runs the step. */
-export async function main(ctx: StepContext): Promise<void> {
+export async function main(ctx: StepContext, testing: LandscapeTesting = {}): Promise<void> {
   const P = readInt(ctx, "P");
   const d = readInt(ctx, "d");
   const seed = readInt(ctx, "seed");
@@ -47,19 +57,19 @@ export async function main(ctx: StepContext): Promise<void> {
   const minimum = traj.data.slice(minRow * n, (minRow + 1) * n);
   const t0 = performance.now();
   const sim = await createSimulator(spec, { precision: "f32", workers: ctx.cores });
-  const loss: number[][] = [];
+  let loss: number[][];
   try {
-    for (let i = 0; i < ys.length; i++) {
-      const row: number[] = [];
-      for (let j = 0; j < xs.length; j++) {
-        row.push((await evaluate(sim, pointAt(minimum, plane, xs[j], ys[i]), images, labels)).loss);
-        ctx.progress(
-          (i * xs.length + j + 1) / (xs.length * ys.length),
-          `grid ${i + 1}/${ys.length}`,
-        );
-      }
-      loss.push(row);
-    }
+    const points = xs.length * ys.length;
+    loss = await gridLosses(xs, ys, async (x, y, i, j) => {
+      const value = (await evaluate(sim, pointAt(minimum, plane, x, y), images, labels)).loss;
+      ctx.progress((i * xs.length + j + 1) / points, `grid ${i + 1}/${ys.length}`);
+      return value;
+    }, {
+      dir: ctx.checkpoint_dir,
+      intervalSeconds: CHECKPOINT_SECONDS,
+      stopAfterRows: testing.stopAfterRows,
+      log: (line) => ctx.log(line),
+    });
   } finally {
     sim.close();
   }

@@ -2,9 +2,10 @@
  * Step `report`: renders one self-contained HTML page, `report/index.html`,
  * from the `tables/` directory (input `tables`) and the `figures/` directory
  * (input `figures`), with the step's parameters (`profile_name` and whatever
- * else pipeline.yaml declares), the upstream provenance when the runner
- * passes it and the Deno version. Nothing else (no dates, no file times):
- * a rerun on the same inputs writes the same bytes.
+ * else pipeline.yaml declares). Nothing else: no dates, no file times, and
+ * neither the upstream provenance (`ctx.upstream`) nor the Deno version,
+ * which are not part of this step's cache key, so a cached report would show
+ * an older run's (docs/report.md). The same inputs give the same bytes.
  *
  * @module
  */
@@ -39,8 +40,6 @@ export async function main(ctx: StepContext): Promise<void> {
     params: ctx.params,
     tables,
     figures,
-    upstream: ctx.upstream,
-    denoVersion: Deno.version.deno,
   });
   const dir = await outputDir(ctx, "report");
   await Deno.writeTextFile(`${dir}/index.html`, html);

@@ -60,6 +60,8 @@ export async function main(ctx: StepContext): Promise<void> {
     checkpointDir: ctx.checkpoint_dir,
     workers: ctx.cores,
     onResume: (e) => ctx.log(`resuming from the checkpoint after epoch ${e}`),
+    onCheckpointDiscarded: (label, reason) =>
+      ctx.log(`warning: checkpoint ${label} discarded: ${reason}`),
     onBatch: (e, b, nb, loss) =>
       ctx.progress(
         (e - 1 + b / nb) / Math.max(1, epochs),

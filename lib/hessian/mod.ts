@@ -8,3 +8,4 @@
 
 export * from "./analysis.ts";
 export * from "./operators.ts";
+export * from "./journal.ts";

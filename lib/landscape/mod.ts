@@ -7,3 +7,4 @@
  */
 
 export * from "./pca_plane.ts";
+export * from "./grid.ts";

@@ -29,10 +29,10 @@ export interface ReportInput {
   params: Record<string, unknown>;
   tables: TablesDocument;
   figures: ReportFigure[];
-  /** Provenance of the upstream instances, when the runner provides it. */
+  /** Provenance of the upstream instances (omit unless it is part of the caller's key). */
   upstream?: UpstreamRecord[];
-  /** The Deno version that rendered the report. */
-  denoVersion: string;
+  /** The Deno version that rendered the report (omit unless it is part of the caller's key). */
+  denoVersion?: string;
 }
 
 /** Escapes text for HTML element content and attribute values. */
@@ -202,14 +202,19 @@ function short(hash: string): string {
 function provenance(input: ReportInput): string {
   // Only what the inputs, the parameters and the code decide (no dates, no
   // file times): a rerun on the same inputs writes the same bytes.
-  const rows = [["Deno", esc(input.denoVersion)]];
-  const kv = `<div class="scroll"><table class="kv"><tbody>${
-    rows.map(([k, v]) => `<tr><th scope="row">${k}</th><td>${v}</td></tr>`).join("")
-  }</tbody></table></div>`;
+  const rows = input.denoVersion === undefined ? [] : [["Deno", esc(input.denoVersion)]];
+  const kv = rows.length === 0
+    ? ""
+    : `<div class="scroll"><table class="kv"><tbody>${
+      rows.map(([k, v]) => `<tr><th scope="row">${k}</th><td>${v}</td></tr>`).join("")
+    }</tbody></table></div>`;
   const up = input.upstream ?? [];
   if (up.length === 0) {
-    return kv + `<p class="empty">The runner passed no upstream provenance (code hashes, npm ` +
-      `versions) for this report.</p>`;
+    // The report step passes none: they are not part of its key (docs/report.md).
+    return kv + `<p class="empty">Code hashes, npm versions and cache keys of the runs behind ` +
+      `these results are in the store's run records (<code>explain</code>) and in an archive's ` +
+      `<code>ro-crate-metadata.json</code>; they are left out of this page, which is cached by ` +
+      `the content of its inputs only.</p>`;
   }
   const groups = groupUpstream(up);
   const summary =

@@ -21,7 +21,7 @@ import {
   type ModelSpec,
   qnnParamCount,
 } from "../qnn/mod.ts";
-import { loadLatestSnapshot, Prng, saveSnapshot } from "../util/mod.ts";
+import { loadLatest, Prng, saveSnapshot, type Snapshot } from "../util/mod.ts";
 
 /** The hyper-parameters of one run. */
 export interface TrainOptions {
@@ -58,6 +58,8 @@ export interface TrainHooks {
   onEpoch?(m: MetricsRow, resumed: boolean): void;
   /** Called once when a run resumes from a checkpoint. */
   onResume?(epoch: number): void;
+  /** Called for each damaged checkpoint generation that is discarded (then an older one, or none, is used). */
+  onCheckpointDiscarded?(label: string, reason: string): void;
 }
 
 /** What a run produces. */
@@ -101,7 +103,7 @@ interface State {
   rows: Float64Array[];
 }
 
-/** Trains one configuration, resuming from `hooks.checkpointDir` when it holds a snapshot. */
+/** Trains one configuration, resuming from the newest intact snapshot in `hooks.checkpointDir`. */
 export async function train(
   opts: TrainOptions,
   data: TrainData,
@@ -121,7 +123,7 @@ export async function train(
         test_acc: te.accuracy,
       };
     };
-    let state = hooks.checkpointDir ? await restore(hooks.checkpointDir, opts, n) : null;
+    let state = hooks.checkpointDir ? await restore(hooks.checkpointDir, opts, n, hooks) : null;
     if (state) {
       hooks.onResume?.(state.epoch);
       for (const m of state.metrics) hooks.onEpoch?.(m, true);
@@ -212,22 +214,31 @@ async function checkpoint(dir: string, s: State): Promise<void> {
   });
 }
 
-async function restore(dir: string, opts: TrainOptions, n: number): Promise<State | null> {
-  const snap = await loadLatestSnapshot(dir);
-  if (!snap) return null;
+async function restore(
+  dir: string,
+  opts: TrainOptions,
+  n: number,
+  hooks: TrainHooks,
+): Promise<State | null> {
+  // A generation that fails its integrity check or does not decode is discarded and the one
+  // before it is tried: a damaged checkpoint costs an epoch, not the run.
+  return await loadLatest(dir, (snap) => decodeState(snap, opts, n), {
+    onDiscard: (label, reason) => hooks.onCheckpointDiscarded?.(label, reason),
+  });
+}
+
+function decodeState(snap: Snapshot, opts: TrainOptions, n: number): State {
   const file = (name: string) => {
     const b = snap.files.get(name);
-    if (!b) throw new Error(`checkpoint ${dir}: snapshot ${snap.label} lacks ${name}`);
+    if (!b) throw new Error(`it lacks ${name}`);
     return b;
   };
   const meta = JSON.parse(new TextDecoder().decode(file("state.json")));
-  const f64 = (name: string) => decodeNpy(file(name), `${dir}/${name}`).data as Float64Array;
+  const f64 = (name: string) => decodeNpy(file(name), name).data as Float64Array;
   const params = f64("params.npy");
   const traj = f64("trajectory.npy");
   if (params.length !== n || traj.length !== (meta.epoch + 1) * n) {
-    throw new Error(
-      `checkpoint ${dir}: its shapes do not match this configuration; delete it to start over`,
-    );
+    throw new Error("its shapes do not match this configuration");
   }
   const rows: Float64Array[] = [];
   for (let i = 0; i <= meta.epoch; i++) rows.push(traj.slice(i * n, (i + 1) * n));

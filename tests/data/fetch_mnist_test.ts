@@ -313,3 +313,27 @@ async function exists(path: string): Promise<boolean> {
     return false;
   }
 }
+
+Deno.test("fetch_mnist: a split with 0 images is refused at the source, not one step later", async () => {
+  await inTempDir(async (dir) => {
+    const { raw } = await smallSet();
+    // Well-formed IDX files whose count is 0 (header only).
+    await Deno.writeFile(`${dir}/train-images-idx3-ubyte`, encodeMnistImages(new Uint8Array(0), 0));
+    await Deno.writeFile(`${dir}/train-labels-idx1-ubyte`, encodeMnistLabels(new Uint8Array(0)));
+    await Deno.writeFile(`${dir}/t10k-images-idx3-ubyte`, raw.test_images);
+    await Deno.writeFile(`${dir}/t10k-labels-idx1-ubyte`, raw.test_labels);
+    const params = {
+      mnist_source: "local",
+      mnist_mirrors: null,
+      mnist_local_dir: dir,
+      embedded_test_fraction: null,
+    };
+    const { ctx } = await testContext(dir, "fetch_mnist", params, {}, OUTPUTS);
+    await assertRejects(() => main(ctx), StepError, "the training set has 0 images");
+    // Nothing was written for the next step to trip over.
+    assertEquals(
+      await Deno.stat(`${dir}/out/train_images.idx`).then(() => true, () => false),
+      false,
+    );
+  });
+});

@@ -259,3 +259,22 @@ export async function assertRefused(
     "nothing ran",
   );
 }
+
+/** Every regular file under `root` (relative path) with its size, inode and mtime, sorted. */
+export async function snapshotFiles(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string) => {
+    for await (const e of Deno.readDir(d)) {
+      const p = join(d, e.name);
+      const st = await Deno.lstat(p);
+      if (st.isDirectory) await walk(p);
+      else {
+        out.push(
+          `${p.slice(root.length)} size=${st.size} ino=${st.ino} mtime=${st.mtime?.getTime()}`,
+        );
+      }
+    }
+  };
+  await walk(root);
+  return out.sort();
+}

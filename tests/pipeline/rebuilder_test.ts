@@ -12,7 +12,7 @@ import type { CodeInfo } from "../../lib/pipeline/keys/mod.ts";
 import { type Instance, loadPipeline } from "../../lib/pipeline/spec/mod.ts";
 import { Store } from "../../lib/pipeline/store/mod.ts";
 import type { ContextFile } from "../../lib/step/context.ts";
-import { makeProject, removeProject } from "./helpers.ts";
+import { makeProject, removeProject, snapshotFiles } from "./helpers.ts";
 
 /** A project whose steps' code is a fixed hash per step (no `deno info`). */
 class FixedCodeProject extends Project {
@@ -110,21 +110,6 @@ async function run(
   return { summary, started: ex.started.sort() };
 }
 
-/** Every file under the store with its size and mtime. */
-async function snapshot(root: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (d: string) => {
-    for await (const e of Deno.readDir(d)) {
-      const p = join(d, e.name);
-      const st = await Deno.lstat(p);
-      if (st.isDirectory) await walk(p);
-      else out.push(`${p} ${st.size} ${st.mtime?.getTime()}`);
-    }
-  };
-  await walk(root);
-  return out.sort();
-}
-
 Deno.test("rebuilder: a first build runs everything; a second runs nothing and status agrees", async () => {
   await withProject(async (p) => {
     const ids = p.expansion("default").instances.map((i) => i.id).sort();
@@ -182,9 +167,9 @@ Deno.test("rebuilder: inspecting changes nothing in the store, even with damage 
     const blob = p.store.blobPath(genOut.hash);
     await Deno.chmod(blob, 0o644).catch(() => {});
     await Deno.writeTextFile(blob, "x"); // wrong size
-    const before = await snapshot(p.store.root);
+    const before = await snapshotFiles(p.store.root);
     const st = await computeStatus(p, "default", p.expansion("default").instances);
-    deepStrictEqual(await snapshot(p.store.root), before);
+    deepStrictEqual(await snapshotFiles(p.store.root), before);
     const gen = st.find((s) => s.inst.id === "gen")!;
     ok(!gen.upToDate);
     ok(gen.reasons.some((r) => r.startsWith("stored outputs damaged")), gen.reasons.join("; "));

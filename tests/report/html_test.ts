@@ -178,7 +178,7 @@ Deno.test("report html: self-contained (no external resources)", () => {
 
 Deno.test("report html: says so when there is no upstream provenance or profile name", () => {
   const html = reportHtml(input({ upstream: undefined, profileName: null }));
-  assertStringIncludes(html, "passed no upstream provenance");
+  assertStringIncludes(html, "left out of this page");
   assertStringIncludes(html, "(unnamed profile)");
 });
 

@@ -48,8 +48,9 @@ async function checkOutputs(out: { tables: string; figures: string; html: string
   }
   for (const id of TABLE_IDS) assertStringIncludes(html, `<section id="${id}" class="table">`);
   assertStringIncludes(html, "fixture-profile");
-  assertStringIncludes(html, "a1b2c3d4e5f6a7b8");
-  assertStringIncludes(html, Deno.version.deno);
+  // Nothing that is not a function of the report's key: no upstream code hashes, no Deno version.
+  assert(!html.includes("a1b2c3d4e5f6a7b8"), "upstream provenance leaked into the report");
+  assert(!html.includes(Deno.version.deno), "the Deno version leaked into the report");
   return html;
 }
 
@@ -167,6 +168,34 @@ Deno.test("steps: tables without optional inputs, declared or not, and without b
         })),
       /cannot read the tables/,
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("report step: upstream records that differ (other code, other keys) give byte-identical HTML", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "report_key_" });
+  try {
+    const out = await runInProcess(dir, { Ps: [4, 9], ds: [2, 3], epochs: 6, grid: 10 });
+    const render = async (name: string, upstream: typeof UPSTREAM) => {
+      const ctx = makeContext({
+        protocol: 1,
+        id: "report",
+        step: "report",
+        matrix: {},
+        params: { profile_name: "fixture-profile" },
+        inputs: { tables: out.tables, figures: out.figures },
+        outputs: { "report/": `${dir}/${name}` },
+        checkpoint_dir: `${dir}/ckpt-${name}`,
+        scratch_dir: `${dir}/scratch-${name}`,
+        cores: 1,
+        upstream,
+      });
+      await reportMain({ ...ctx, log: () => {}, progress: () => {} });
+      return await Deno.readFile(`${dir}/${name}/index.html`);
+    };
+    const other = UPSTREAM.map((r) => ({ ...r, key: `${r.key}-rerun`, code: `ff${r.code}` }));
+    assertEquals(await render("a", UPSTREAM), await render("b", other));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -187,3 +187,42 @@ Deno.test("training: SIGKILL mid-run, then a rerun resumes from the checkpoint t
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("training: a truncated state.json in the newest checkpoint is discarded; the rerun resumes from the previous one to bit-identical outputs", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "train-damaged-" });
+  try {
+    const data = await smallData(200, 50);
+    await writeNpy(join(dir, "train_x.npy"), data.trainX, [200, 14, 14]);
+    await writeNpy(join(dir, "train_y.npy"), data.trainY, [200]);
+    await writeNpy(join(dir, "test_x.npy"), data.testX, [50, 14, 14]);
+    await writeNpy(join(dir, "test_y.npy"), data.testY, [50]);
+    const whole = await prepare(dir, "whole");
+    const w = await runStepProcess(join(dir, "whole/context.json")).output();
+    equal(w.code, 0, new TextDecoder().decode(w.stderr));
+
+    // A finished run leaves its checkpoints (the engine removes them after a success); damage the
+    // newest one as a crash of the file system would, and run again without the outputs.
+    const damaged = await prepare(dir, "damaged");
+    const d = await runStepProcess(join(dir, "damaged/context.json")).output();
+    equal(d.code, 0, new TextDecoder().decode(d.stderr));
+    for (const p of Object.values(damaged.outputs)) await Deno.remove(p);
+    const state = join(damaged.checkpoint_dir, "snap-epoch-000004/state.json");
+    const bytes = await Deno.readFile(state);
+    await Deno.writeFile(state, bytes.subarray(0, Math.floor(bytes.length / 2)));
+
+    const again = await runStepProcess(join(dir, "damaged/context.json")).output();
+    const log = new TextDecoder().decode(again.stdout);
+    equal(again.code, 0, new TextDecoder().decode(again.stderr));
+    ok(/checkpoint epoch-000004 discarded: state\.json/.test(log), log);
+    ok(/resuming from the checkpoint after epoch 3/.test(log), log);
+    for (const name of ["trajectory", "best_params", "best", "history"] as const) {
+      deepStrictEqual(
+        await Deno.readFile(damaged.outputs[name]),
+        await Deno.readFile(whole.outputs[name]),
+        `${name} differs after resuming from the previous generation`,
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
