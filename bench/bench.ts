@@ -5,6 +5,11 @@
  * - `forward`: logits only, f32, same sizes;
  * - `gemm`: the raw complex GEMM kernel, 256 x 256 @ 256 x 1000, f32, on 1 and on 2 cores.
  *
+ * `--hessian` instead: `grad` (lossGrad) and `hvp` (exact Hessian-vector product with its
+ * Gauss-Newton and curvature parts) in f32 and f64 at P = 4, 9, 16, d = 50, B = 1000, each with
+ * its ratio to the f32 gradient of the same model; and `call_grad_f64`, the per-call time of an
+ * f64 gradient at P = 4, d = 1, B = 2 (fixed overhead: messaging, setup).
+ *
  * Prints a table; `--json` prints one JSON object per line instead: `{ name, P, d, B, seconds,
  * samples_qnn_per_s, gflops, fraction_of_ceiling, pytorch_seconds, speedup }`. Times are the best
  * of 5 runs after a warm-up (`--quick`: one run); the header shows the load average, since other
@@ -40,7 +45,8 @@ interface Row {
 }
 
 const args = new Set(Deno.args);
-const USAGE = "usage: deno task bench [--json] [--quick]\n" +
+const USAGE = "usage: deno task bench [--json] [--quick] [--hessian]\n" +
+  "  --hessian  gradient and Hessian-vector product rows (f32, f64) instead\n" +
   "  --json   one JSON object per line instead of the table\n" +
   "  --quick  one timed run per row instead of the best of 5";
 if (args.has("--help") || args.has("-h")) {
@@ -48,7 +54,7 @@ if (args.has("--help") || args.has("-h")) {
   Deno.exit(0);
 }
 for (const a of args) {
-  if (!["--json", "--quick"].includes(a)) {
+  if (!["--json", "--quick", "--hessian"].includes(a)) {
     console.error(`bench: unknown option '${a}'\n${USAGE}`);
     Deno.exit(2);
   }
@@ -151,6 +157,89 @@ async function benchGemm(n: number, cores: number): Promise<Row> {
     samples_qnn_per_s: (cores * n) / seconds,
     gflops: (cores * gemmFlops(n)) / seconds / 1e9,
   };
+}
+
+/** Best-of-reps seconds of gradient and H v calls in one precision (after a warm-up). */
+async function timeHessian(P: number, d: number, B: number, precision: "f32" | "f64") {
+  const sim = await createSimulator({ P, d }, { precision, hvp: true });
+  const { params, images, labels } = inputs(P, d, B);
+  const v = params.map((_, i) => Math.cos(i));
+  try {
+    await sim.lossGrad(params, images, labels);
+    await sim.hvp(params, images, labels, v);
+    const grad: number[] = [], hvp: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      let t = performance.now();
+      await sim.lossGrad(params, images, labels);
+      grad.push((performance.now() - t) / 1000);
+      t = performance.now();
+      await sim.hvp(params, images, labels, v);
+      hvp.push((performance.now() - t) / 1000);
+    }
+    return { grad: best(grad), hvp: best(hvp) };
+  } finally {
+    sim.close();
+  }
+}
+
+async function benchHessian(): Promise<void> {
+  const loadNow = () => {
+    try {
+      return Deno.loadavg()[0].toFixed(2);
+    } catch {
+      return "?";
+    }
+  };
+  if (!json) {
+    console.log(
+      `gradient and exact H v (${navigator.hardwareConcurrency} cores, load average ` +
+        `${loadNow()} before; best of ${reps}); ratio = seconds / f32 gradient of the same model`,
+    );
+    console.log(
+      ["name", "P", "d", "B", "seconds", "ratio"].map((h, i) => h.padStart([14, 3, 3, 5, 9, 7][i]))
+        .join(" "),
+    );
+  }
+  const out = (name: string, P: number, d: number, B: number, seconds: number, ratio: number) => {
+    if (json) console.log(JSON.stringify({ name, P, d, B, seconds, ratio_to_f32_grad: ratio }));
+    else {
+      console.log([
+        name.padStart(14),
+        String(P).padStart(3),
+        String(d).padStart(3),
+        String(B).padStart(5),
+        seconds.toFixed(seconds < 0.1 ? 4 : 3).padStart(9),
+        ratio.toFixed(2).padStart(7),
+      ].join(" "));
+    }
+  };
+  for (const P of [4, 9, 16]) {
+    const f32 = await timeHessian(P, 50, 1000, "f32");
+    const f64 = await timeHessian(P, 50, 1000, "f64");
+    out("grad_f32", P, 50, 1000, f32.grad, 1);
+    out("hvp_f32", P, 50, 1000, f32.hvp, f32.hvp / f32.grad);
+    out("grad_f64", P, 50, 1000, f64.grad, f64.grad / f32.grad);
+    out("hvp_f64", P, 50, 1000, f64.hvp, f64.hvp / f32.grad);
+  }
+  const sim = await createSimulator({ P: 4, d: 1 }, { precision: "f64" });
+  const { params, images, labels } = inputs(4, 1, 2);
+  try {
+    for (let i = 0; i < 5; i++) await sim.lossGrad(params, images, labels);
+    const times: number[] = [];
+    for (let r = 0; r < 10 * reps; r++) {
+      const t = performance.now();
+      await sim.lossGrad(params, images, labels);
+      times.push((performance.now() - t) / 1000);
+    }
+    out("call_grad_f64", 4, 1, 2, best(times), NaN);
+  } finally {
+    sim.close();
+  }
+}
+
+if (args.has("--hessian")) {
+  await benchHessian();
+  Deno.exit(0);
 }
 
 let load = "";

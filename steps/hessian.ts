@@ -4,7 +4,9 @@
  * minimum-training-loss parameters: largest eigenvalue (power iteration with
  * PyHessian's rules, and Lanczos), top-k, the Gauss-Newton / curvature split,
  * the SLQ density, and the exact spectrum for small models (formats in
- * docs/artifacts.md).
+ * docs/artifacts.md). Products are exact (`hvp: exact`, forward mode over the
+ * reverse sweep) in `hessian_precision` (f32 as PyHessian, or f64), or central
+ * differences of float64 gradients (`hvp: central`, a cross-check).
  *
  * @module
  */
@@ -18,6 +20,20 @@ import { AGGREGATES, createSimulator, modelParamCount } from "../lib/qnn/mod.ts"
 import { runStep, type StepContext, StepError } from "../lib/step/context.ts";
 import { Prng } from "../lib/util/prng.ts";
 import { readTrainingSet } from "./inputs.ts";
+
+/** The step's `hvp` and `hessian_precision` parameters. */
+function readHvpSettings(
+  ctx: StepContext,
+): { method: "exact" | "central"; precision: "f32" | "f64" } {
+  const method = ctx.choice("hvp", ["exact", "central"] as const);
+  const precision = ctx.choice("hessian_precision", ["f32", "f64"] as const);
+  if (method === "central" && precision !== "f64") {
+    throw new StepError(
+      `${ctx.id}: 'hvp: central' differences gradients and needs 'hessian_precision: f64'`,
+    );
+  }
+  return { method, precision };
+}
 
 /** How often the product journal is saved: a kill loses at most this much work (plus one product). */
 const CHECKPOINT_SECONDS = 120;
@@ -46,6 +62,7 @@ export async function main(ctx: StepContext, testing: HessianTesting = {}): Prom
     densityBins: ctx.int("density_bins"),
   };
   const epsilon = ctx.number("hvp_epsilon");
+  const { method, precision } = readHvpSettings(ctx);
   const samples = ctx.nullable.int("hessian_samples");
 
   const params = (await readNpy(ctx.input("best_params"), "f8")).data;
@@ -59,13 +76,17 @@ export async function main(ctx: StepContext, testing: HessianTesting = {}): Prom
   const { images, labels } = await readTrainingSet(ctx, samples, seed, "hessian-subset");
   ctx.log(
     `P=${P} d=${d} seed=${seed}: Hessian of ${n} parameters at epoch ${best.epoch}, ` +
-      `${labels.length} training images, float64`,
+      `${labels.length} training images, ${method} products in ${precision}`,
   );
 
   const t0 = performance.now();
-  const sim = await createSimulator(spec, { precision: "f64", workers: ctx.cores });
+  const sim = await createSimulator(spec, {
+    precision,
+    workers: ctx.cores,
+    hvp: method === "exact",
+  });
   try {
-    const raw = await hessianOperators(sim, params, images, labels, { epsilon });
+    const raw = await hessianOperators(sim, params, images, labels, { epsilon, method });
     // Every product goes through the journal, so a rerun after a kill replays the finished ones.
     const journal = await ProductJournal.open(n, {
       dir: ctx.checkpoint_dir,
@@ -91,10 +112,14 @@ export async function main(ctx: StepContext, testing: HessianTesting = {}): Prom
       ctx.progress((i + f) / phases.length, `${phase} ${(100 * f).toFixed(0)}%`);
     });
     ctx.log(`${lastPhase} done (${elapsed(t0)})`);
-    // The truncation error of the central differences, measured along a random direction.
-    const probe = new Float64Array(n);
-    Prng.from(seed, "hessian-hvp-error").fillNormal(probe);
-    const relErr = await hvpRelativeError(sim, params, images, labels, probe, epsilon);
+    // The truncation error of the central differences, measured along a random direction (exact
+    // products have none).
+    let relErr: number | null = null;
+    if (method === "central") {
+      const probe = new Float64Array(n);
+      Prng.from(seed, "hessian-hvp-error").fillNormal(probe);
+      relErr = await hvpRelativeError(sim, params, images, labels, probe, epsilon);
+    }
     await writeHessian(ctx.output("hessian"), {
       P,
       d,
@@ -102,11 +127,17 @@ export async function main(ctx: StepContext, testing: HessianTesting = {}): Prom
       n_params: n,
       epoch: best.epoch,
       ...result,
-      hvp: {
-        method: "central-difference of exact float64 gradients",
-        epsilon,
-        relative_error: relErr,
-      },
+      hvp: method === "central"
+        ? {
+          method: "central-difference of exact float64 gradients",
+          epsilon,
+          relative_error: relErr,
+        }
+        : {
+          method: `exact (forward over reverse), ${precision}`,
+          epsilon: null,
+          relative_error: null,
+        },
       n_samples: labels.length,
     });
     await writeDensity(ctx.output("density"), densityRows(result.slq, opts.densityBins));
@@ -114,9 +145,8 @@ export async function main(ctx: StepContext, testing: HessianTesting = {}): Prom
       `lambda_max ${result.lambda_max.toFixed(4)} (power, ${result.power.iterations} products; ` +
         `Lanczos ${result.lanczos.eigenvalue.toFixed(4)} in ${result.lanczos.iterations}); ` +
         `Gauss-Newton ${result.gauss_newton.lambda_max.toFixed(4)}, ` +
-        `curvature ${result.curvature.lambda_max.toFixed(4)}; HVP rel. error ${
-          relErr.toExponential(1)
-        }; ` +
+        `curvature ${result.curvature.lambda_max.toFixed(4)}; ` +
+        (relErr === null ? "" : `HVP rel. error ${relErr.toExponential(1)}; `) +
         // Timings go to the log, not the artifact, so a rerun gives identical bytes.
         `${elapsed(t0)}`,
     );

@@ -4,8 +4,10 @@
  * against an independent implementation (see docs/qnn_check.md).
  *
  * Input: `{ "P", "d", "images": [[196] x B], "labels": [B], "phi": [[48d+128] x P],
- * "bias": [196], "precision"?: "f32" | "f64" (default f64), "aggregate"?: "mean" | "sqrt" }`.
- * Output: `{ "logits": [[10] x B], "loss", "grad_phi": [[48d+128] x P], "grad_bias": [196] }`.
+ * "bias": [196], "precision"?: "f32" | "f64" (default f64), "aggregate"?: "mean" | "sqrt",
+ * "v_phi"?: [[48d+128] x P], "v_bias"?: [196] }` (a direction v: both or neither).
+ * Output: `{ "logits": [[10] x B], "loss", "grad_phi": [[48d+128] x P], "grad_bias": [196] }`,
+ * with v also `hvp_phi`, `hvp_bias` (H v, exact) and `gn_phi`, `gn_bias` (Gauss-Newton G v).
  * Bad input: a message on stderr naming the field, nothing on stdout, exit code 2.
  * Use `-` as the path to read standard input.
  *
@@ -25,6 +27,8 @@ export interface CheckInput {
   bias: number[];
   precision: "f32" | "f64";
   aggregate: "mean" | "sqrt";
+  /** A direction for Hessian-vector products (optional). */
+  v?: { phi: number[][]; bias: number[] };
 }
 
 /** The printed result. */
@@ -33,12 +37,27 @@ export interface CheckOutput {
   loss: number;
   grad_phi: number[][];
   grad_bias: number[];
+  hvp_phi?: number[][];
+  hvp_bias?: number[];
+  gn_phi?: number[][];
+  gn_bias?: number[];
 }
 
 /** An input error: the message names the field. */
 export class InputError extends Error {}
 
-const KEYS = ["P", "d", "images", "labels", "phi", "bias", "precision", "aggregate"];
+const KEYS = [
+  "P",
+  "d",
+  "images",
+  "labels",
+  "phi",
+  "bias",
+  "precision",
+  "aggregate",
+  "v_phi",
+  "v_bias",
+];
 
 function numberArray(value: unknown, field: string, length: number): number[] {
   if (!Array.isArray(value)) {
@@ -125,7 +144,22 @@ export function validateInput(doc: unknown): CheckInput {
   if (aggregate !== "mean" && aggregate !== "sqrt") {
     throw new InputError(`aggregate: expected "mean" or "sqrt", got ${JSON.stringify(aggregate)}`);
   }
-  return { P, d, images, labels: o.labels as number[], phi, bias, precision, aggregate };
+  let v: CheckInput["v"];
+  if ("v_phi" in o || "v_bias" in o) {
+    if (!("v_phi" in o)) throw new InputError("v_phi: missing (v_bias given; both or neither)");
+    if (!("v_bias" in o)) throw new InputError("v_bias: missing (v_phi given; both or neither)");
+    if (!Array.isArray(o.v_phi) || o.v_phi.length !== P) {
+      const got = Array.isArray(o.v_phi)
+        ? `${o.v_phi.length} vectors`
+        : JSON.stringify(o.v_phi)?.slice(0, 40);
+      throw new InputError(`v_phi: expected ${P} direction vectors (one per QNN), got ${got}`);
+    }
+    v = {
+      phi: o.v_phi.map((x, p) => numberArray(x, `v_phi[${p}]`, nPhi)),
+      bias: numberArray(o.v_bias, "v_bias", 196),
+    };
+  }
+  return { P, d, images, labels: o.labels as number[], phi, bias, precision, aggregate, v };
 }
 
 /** Runs the fast simulator on a validated input. */
@@ -137,15 +171,28 @@ export async function runCheck(input: CheckInput): Promise<CheckOutput> {
   params.set(input.bias, input.P * nPhi);
   const images = Float64Array.from(input.images.flat());
   const labels = Uint8Array.from(input.labels);
-  const sim = await createSimulator(spec, { precision: input.precision });
+  const sim = await createSimulator(spec, { precision: input.precision, hvp: !!input.v });
+  const phiOf = (x: Float64Array) =>
+    input.phi.map((_, p) => Array.from(x.subarray(p * nPhi, (p + 1) * nPhi)));
   try {
     const { loss, grad, logits } = await sim.lossGrad(params, images, labels);
-    return {
+    const out: CheckOutput = {
       logits: input.images.map((_, b) => Array.from(logits.subarray(b * 10, b * 10 + 10))),
       loss,
-      grad_phi: input.phi.map((_, p) => Array.from(grad.subarray(p * nPhi, (p + 1) * nPhi))),
+      grad_phi: phiOf(grad),
       grad_bias: Array.from(grad.subarray(input.P * nPhi)),
     };
+    if (input.v) {
+      const v = new Float64Array(params.length);
+      input.v.phi.forEach((x, p) => v.set(x, p * nPhi));
+      v.set(input.v.bias, input.P * nPhi);
+      const h = await sim.hvp(params, images, labels, v);
+      out.hvp_phi = phiOf(h.hvp);
+      out.hvp_bias = Array.from(h.hvp.subarray(input.P * nPhi));
+      out.gn_phi = phiOf(h.gaussNewton);
+      out.gn_bias = Array.from(h.gaussNewton.subarray(input.P * nPhi));
+    }
+    return out;
   } finally {
     sim.close();
   }

@@ -300,3 +300,164 @@ export function conj_transpose<T>(
     }
   }
 }
+
+/** Adds the 2x2 partial traces of row r of a 256 x 256 matrix to pt (layout of layer_right). */
+// @ts-ignore: decorator
+
+function addRowTraces<T>(rowr: usize, rowi: usize, r: i32, pt: usize): void {
+  const S = <usize> sizeof<T>();
+  const dRe = <f64> load<T>(rowr + <usize> r * S), dIm = <f64> load<T>(rowi + <usize> r * S);
+  for (let q = 0; q < 8; q++) {
+    const c = (r >> q) & 1;
+    const other = <usize> (r ^ (1 << q)) * S;
+    const pd = pt + <usize> (((q * 2 + c) * 2 + c) * 2) * 8;
+    const po = pt + <usize> (((q * 2 + c) * 2 + (1 - c)) * 2) * 8;
+    store<f64>(pd, load<f64>(pd) + dRe);
+    store<f64>(pd + 8, load<f64>(pd + 8) + dIm);
+    store<f64>(po, load<f64>(po) + <f64> load<T>(rowr + other));
+    store<f64>(po + 8, load<f64>(po + 8) + <f64> load<T>(rowi + other));
+  }
+}
+
+/**
+ * Forward-mode companion of layer_right: (M, dM) <- (M H, dM H + M dH) row by row with
+ * H = G^H (conj != 0) or G^T, dH its tangent (dg: gate tangents, layout of g). ptrace and
+ * dptrace (both or neither) get the partial traces of M and dM after the product, before the
+ * signs (as in layer_right); signs as in layer_right, on both.
+ */
+export function layer_right_tangent<T>(
+  mr: usize,
+  mi: usize,
+  dr: usize,
+  di: usize,
+  ld: i32,
+  g: usize,
+  dg: usize,
+  conj: i32,
+  sgn: usize,
+  signs: i32,
+  ptrace: usize,
+  dptrace: usize,
+): void {
+  const S = <usize> sizeof<T>();
+  const L = lanes<T>();
+  const logL = L == 4 ? 2 : 1;
+  const cs: T = conj ? <T> -1 : <T> 1;
+  for (let r = 0; r < 256; r++) {
+    const off = <usize> r * <usize> ld * S;
+    const rowr = mr + off, rowi = mi + off, drowr = dr + off, drowi = di + off;
+    for (let q = 0; q < 8; q++) {
+      const gp = g + <usize> (q * 8) * S, hp = dg + <usize> (q * 8) * S;
+      const a00r = load<T>(gp), a00i = cs * load<T>(gp + S);
+      const a01r = load<T>(gp + 2 * S), a01i = cs * load<T>(gp + 3 * S);
+      const a10r = load<T>(gp + 4 * S), a10i = cs * load<T>(gp + 5 * S);
+      const a11r = load<T>(gp + 6 * S), a11i = cs * load<T>(gp + 7 * S);
+      const b00r = load<T>(hp), b00i = cs * load<T>(hp + S);
+      const b01r = load<T>(hp + 2 * S), b01i = cs * load<T>(hp + 3 * S);
+      const b10r = load<T>(hp + 4 * S), b10i = cs * load<T>(hp + 5 * S);
+      const b11r = load<T>(hp + 6 * S), b11i = cs * load<T>(hp + 7 * S);
+      if (q >= logL) {
+        const g00r = v128.splat<T>(a00r), g00i = v128.splat<T>(a00i);
+        const g01r = v128.splat<T>(a01r), g01i = v128.splat<T>(a01i);
+        const g10r = v128.splat<T>(a10r), g10i = v128.splat<T>(a10i);
+        const g11r = v128.splat<T>(a11r), g11i = v128.splat<T>(a11i);
+        const h00r = v128.splat<T>(b00r), h00i = v128.splat<T>(b00i);
+        const h01r = v128.splat<T>(b01r), h01i = v128.splat<T>(b01i);
+        const h10r = v128.splat<T>(b10r), h10i = v128.splat<T>(b10i);
+        const h11r = v128.splat<T>(b11r), h11i = v128.splat<T>(b11i);
+        const qv = q - logL;
+        const delta = <usize> (16 << qv);
+        for (let p = 0; p < 128 / L; p++) {
+          const o = <usize> pairRow(p, qv) * 16;
+          const ar = v128.load(rowr + o), ai = v128.load(rowi + o);
+          const br = v128.load(rowr + o + delta), bi = v128.load(rowi + o + delta);
+          const dar = v128.load(drowr + o), dai = v128.load(drowi + o);
+          const dbr = v128.load(drowr + o + delta), dbi = v128.load(drowi + o + delta);
+          let tar = rowRe<T>(g00r, g00i, g01r, g01i, dar, dai, dbr, dbi);
+          tar = rowReAdd<T>(tar, h00r, h00i, h01r, h01i, ar, ai, br, bi);
+          let tai = rowIm<T>(g00r, g00i, g01r, g01i, dar, dai, dbr, dbi);
+          tai = rowImAdd<T>(tai, h00r, h00i, h01r, h01i, ar, ai, br, bi);
+          let tbr = rowRe<T>(g10r, g10i, g11r, g11i, dar, dai, dbr, dbi);
+          tbr = rowReAdd<T>(tbr, h10r, h10i, h11r, h11i, ar, ai, br, bi);
+          let tbi = rowIm<T>(g10r, g10i, g11r, g11i, dar, dai, dbr, dbi);
+          tbi = rowImAdd<T>(tbi, h10r, h10i, h11r, h11i, ar, ai, br, bi);
+          v128.store(drowr + o, tar);
+          v128.store(drowi + o, tai);
+          v128.store(drowr + o + delta, tbr);
+          v128.store(drowi + o + delta, tbi);
+          v128.store(rowr + o, rowRe<T>(g00r, g00i, g01r, g01i, ar, ai, br, bi));
+          v128.store(rowi + o, rowIm<T>(g00r, g00i, g01r, g01i, ar, ai, br, bi));
+          v128.store(rowr + o + delta, rowRe<T>(g10r, g10i, g11r, g11i, ar, ai, br, bi));
+          v128.store(rowi + o + delta, rowIm<T>(g10r, g10i, g11r, g11i, ar, ai, br, bi));
+        }
+      } else {
+        // Pairs inside one vector: new = diag * v + off * swap(v), and the same for the tangent
+        // with the tangent's coefficients added on the old values.
+        let er: v128, ei: v128, fr: v128, fi: v128;
+        let xr2: v128, xi2: v128, yr2: v128, yi2: v128;
+        if (q == 0) {
+          er = alt1<T>(a00r, a11r);
+          ei = alt1<T>(a00i, a11i);
+          fr = alt1<T>(a01r, a10r);
+          fi = alt1<T>(a01i, a10i);
+          xr2 = alt1<T>(b00r, b11r);
+          xi2 = alt1<T>(b00i, b11i);
+          yr2 = alt1<T>(b01r, b10r);
+          yi2 = alt1<T>(b01i, b10i);
+        } else {
+          er = alt2<T>(a00r, a11r);
+          ei = alt2<T>(a00i, a11i);
+          fr = alt2<T>(a01r, a10r);
+          fi = alt2<T>(a01i, a10i);
+          xr2 = alt2<T>(b00r, b11r);
+          xi2 = alt2<T>(b00i, b11i);
+          yr2 = alt2<T>(b01r, b10r);
+          yi2 = alt2<T>(b01i, b10i);
+        }
+        for (let v: usize = 0; v < 256 * S; v += 16) {
+          const xr = v128.load(rowr + v), xi = v128.load(rowi + v);
+          const tr = v128.load(drowr + v), ti = v128.load(drowi + v);
+          let sr: v128, si: v128, str: v128, sti: v128;
+          if (sizeof<T>() == 8) {
+            sr = v128.shuffle<T>(xr, xr, 1, 0);
+            si = v128.shuffle<T>(xi, xi, 1, 0);
+            str = v128.shuffle<T>(tr, tr, 1, 0);
+            sti = v128.shuffle<T>(ti, ti, 1, 0);
+          } else if (q == 0) {
+            sr = v128.shuffle<T>(xr, xr, 1, 0, 3, 2);
+            si = v128.shuffle<T>(xi, xi, 1, 0, 3, 2);
+            str = v128.shuffle<T>(tr, tr, 1, 0, 3, 2);
+            sti = v128.shuffle<T>(ti, ti, 1, 0, 3, 2);
+          } else {
+            sr = v128.shuffle<T>(xr, xr, 2, 3, 0, 1);
+            si = v128.shuffle<T>(xi, xi, 2, 3, 0, 1);
+            str = v128.shuffle<T>(tr, tr, 2, 3, 0, 1);
+            sti = v128.shuffle<T>(ti, ti, 2, 3, 0, 1);
+          }
+          let nr = rowRe<T>(er, ei, fr, fi, tr, ti, str, sti);
+          nr = rowReAdd<T>(nr, xr2, xi2, yr2, yi2, xr, xi, sr, si);
+          let ni = rowIm<T>(er, ei, fr, fi, tr, ti, str, sti);
+          ni = rowImAdd<T>(ni, xr2, xi2, yr2, yi2, xr, xi, sr, si);
+          v128.store(drowr + v, nr);
+          v128.store(drowi + v, ni);
+          v128.store(rowr + v, rowRe<T>(er, ei, fr, fi, xr, xi, sr, si));
+          v128.store(rowi + v, rowIm<T>(er, ei, fr, fi, xr, xi, sr, si));
+        }
+      }
+    }
+    if (ptrace) {
+      addRowTraces<T>(rowr, rowi, r, ptrace);
+      addRowTraces<T>(drowr, drowi, r, dptrace);
+    }
+    if (signs) {
+      const rs = v128.splat<T>(signs == 2 ? load<T>(sgn + <usize> r * S) : <T> 1);
+      for (let v: usize = 0; v < 256 * S; v += 16) {
+        const f = v128.mul<T>(rs, v128.load(sgn + v));
+        v128.store(rowr + v, v128.mul<T>(f, v128.load(rowr + v)));
+        v128.store(rowi + v, v128.mul<T>(f, v128.load(rowi + v)));
+        v128.store(drowr + v, v128.mul<T>(f, v128.load(drowr + v)));
+        v128.store(drowi + v, v128.mul<T>(f, v128.load(drowi + v)));
+      }
+    }
+  }
+}

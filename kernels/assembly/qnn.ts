@@ -4,11 +4,11 @@
 // module imports a shared memory and keeps nothing in it: callers pass every buffer by address.
 
 import { gemm, gemm_nh } from "./gemm";
-import { layer_left, layer_left_tangent, layer_right, conj_transpose } from "./layer";
-import { encode, encode_backward, encode_tangent, measure, observe_adjoint, row_sums } from "./samples";
-import { enc_prepare, enc_grads, cz_signs } from "./scalar";
+import { layer_left, layer_left_tangent, layer_right, conj_transpose, layer_right_tangent } from "./layer";
+import { encode, encode_backward, encode_tangent, measure, observe_adjoint, row_sums, encode_backward_tangent } from "./samples";
+import { enc_prepare, enc_grads, cz_signs, enc_grads_tangent } from "./scalar";
 
-export { vec_layer, vec_layer_backward } from "./scalar";
+export { vec_layer, vec_layer_backward, vec_layer_backward_tangent } from "./scalar";
 
 export function gemm_f32(yr: usize, yi: usize, ldy: i32, ar: usize, ai: usize, lda: i32, xr: usize, xi: usize, ldx: i32, m: i32, k: i32, n: i32, accumulate: i32): void { gemm<f32>(yr, yi, ldy, ar, ai, lda, xr, xi, ldx, m, k, n, accumulate); }
 export function gemm_f64(yr: usize, yi: usize, ldy: i32, ar: usize, ai: usize, lda: i32, xr: usize, xi: usize, ldx: i32, m: i32, k: i32, n: i32, accumulate: i32): void { gemm<f64>(yr, yi, ldy, ar, ai, lda, xr, xi, ldx, m, k, n, accumulate); }
@@ -22,6 +22,8 @@ export function layer_right_f32(mr: usize, mi: usize, ld: i32, g: usize, conj: i
 export function layer_right_f64(mr: usize, mi: usize, ld: i32, g: usize, conj: i32, sgn: usize, signs: i32, ptrace: usize): void { layer_right<f64>(mr, mi, ld, g, conj, sgn, signs, ptrace); }
 export function conj_transpose_f32(yr: usize, yi: usize, ldy: i32, xr: usize, xi: usize, ldx: i32): void { conj_transpose<f32>(yr, yi, ldy, xr, xi, ldx); }
 export function conj_transpose_f64(yr: usize, yi: usize, ldy: i32, xr: usize, xi: usize, ldx: i32): void { conj_transpose<f64>(yr, yi, ldy, xr, xi, ldx); }
+export function layer_right_tangent_f32(mr: usize, mi: usize, dr: usize, di: usize, ld: i32, g: usize, dg: usize, conj: i32, sgn: usize, signs: i32, ptrace: usize, dptrace: usize): void { layer_right_tangent<f32>(mr, mi, dr, di, ld, g, dg, conj, sgn, signs, ptrace, dptrace); }
+export function layer_right_tangent_f64(mr: usize, mi: usize, dr: usize, di: usize, ld: i32, g: usize, dg: usize, conj: i32, sgn: usize, signs: i32, ptrace: usize, dptrace: usize): void { layer_right_tangent<f64>(mr, mi, dr, di, ld, g, dg, conj, sgn, signs, ptrace, dptrace); }
 export function encode_f32(outr: usize, outi: usize, inr: usize, ini: usize, broadcast: i32, ld: i32, ncols: i32, u: usize, sgn: usize, tile: usize): void { encode<f32>(outr, outi, inr, ini, broadcast, ld, ncols, u, sgn, tile); }
 export function encode_f64(outr: usize, outi: usize, inr: usize, ini: usize, broadcast: i32, ld: i32, ncols: i32, u: usize, sgn: usize, tile: usize): void { encode<f64>(outr, outi, inr, ini, broadcast, ld, ncols, u, sgn, tile); }
 export function encode_backward_f32(loutr: usize, louti: usize, linr: usize, lini: usize, psir: usize, psii: usize, ld: i32, ncols: i32, u: usize, sgn: usize, r: usize, tileA: usize, tileB: usize): void { encode_backward<f32>(loutr, louti, linr, lini, psir, psii, ld, ncols, u, sgn, r, tileA, tileB); }
@@ -34,9 +36,13 @@ export function observe_adjoint_f32(lr: usize, li: usize, psir: usize, psii: usi
 export function observe_adjoint_f64(lr: usize, li: usize, psir: usize, psii: usize, ld: i32, ncols: i32, cot: usize, tileA: usize): void { observe_adjoint<f64>(lr, li, psir, psii, ld, ncols, cot, tileA); }
 export function row_sums_f32(xr: usize, xi: usize, ld: i32, nb: i32, out: usize): void { row_sums<f32>(xr, xi, ld, nb, out); }
 export function row_sums_f64(xr: usize, xi: usize, ld: i32, nb: i32, out: usize): void { row_sums<f64>(xr, xi, ld, nb, out); }
+export function encode_backward_tangent_f32(loutr: usize, louti: usize, dloutr: usize, dlouti: usize, linr: usize, lini: usize, dlinr: usize, dlini: usize, psir: usize, psii: usize, dpsir: usize, dpsii: usize, ld: i32, ncols: i32, u: usize, du: usize, sgn: usize, r: usize, dr: usize, tiles: usize): void { encode_backward_tangent<f32>(loutr, louti, dloutr, dlouti, linr, lini, dlinr, dlini, psir, psii, dpsir, dpsii, ld, ncols, u, du, sgn, r, dr, tiles); }
+export function encode_backward_tangent_f64(loutr: usize, louti: usize, dloutr: usize, dlouti: usize, linr: usize, lini: usize, dlinr: usize, dlini: usize, psir: usize, psii: usize, dpsir: usize, dpsii: usize, ld: i32, ncols: i32, u: usize, du: usize, sgn: usize, r: usize, dr: usize, tiles: usize): void { encode_backward_tangent<f64>(loutr, louti, dloutr, dlouti, linr, lini, dlinr, dlini, psir, psii, dpsir, dpsii, ld, ncols, u, du, sgn, r, dr, tiles); }
 export function enc_prepare_f32(img: usize, bias: usize, pix: usize, nb: i32, ld: i32, rot: usize, trig: usize, u1: usize, u2: usize, drot: usize, dx: usize, du1: usize, du2: usize): void { enc_prepare<f32>(img, bias, pix, nb, ld, rot, trig, u1, u2, drot, dx, du1, du2); }
 export function enc_prepare_f64(img: usize, bias: usize, pix: usize, nb: i32, ld: i32, rot: usize, trig: usize, u1: usize, u2: usize, drot: usize, dx: usize, du1: usize, du2: usize): void { enc_prepare<f64>(img, bias, pix, nb, ld, rot, trig, u1, u2, drot, dx, du1, du2); }
 export function enc_grads_f32(r: usize, e: i32, nb: i32, ld: i32, rot: usize, trig: usize, gphi: usize, gx: usize): void { enc_grads<f32>(r, e, nb, ld, rot, trig, gphi, gx); }
 export function enc_grads_f64(r: usize, e: i32, nb: i32, ld: i32, rot: usize, trig: usize, gphi: usize, gx: usize): void { enc_grads<f64>(r, e, nb, ld, rot, trig, gphi, gx); }
 export function cz_signs_f32(sgn: usize): void { cz_signs<f32>(sgn); }
 export function cz_signs_f64(sgn: usize): void { cz_signs<f64>(sgn); }
+export function enc_grads_tangent_f32(r: usize, dr: usize, e: i32, nb: i32, ld: i32, rot: usize, trig: usize, drot: usize, dx: usize, dgphi: usize, dgx: usize): void { enc_grads_tangent<f32>(r, dr, e, nb, ld, rot, trig, drot, dx, dgphi, dgx); }
+export function enc_grads_tangent_f64(r: usize, dr: usize, e: i32, nb: i32, ld: i32, rot: usize, trig: usize, drot: usize, dx: usize, dgphi: usize, dgx: usize): void { enc_grads_tangent<f64>(r, dr, e, nb, ld, rot, trig, drot, dx, dgphi, dgx); }

@@ -424,3 +424,183 @@ export function row_sums<T>(xr: usize, xi: usize, ld: i32, nb: i32, out: usize):
     store<f64>(out + 2048 + r * 8, load<f64>(out + 2048 + r * 8) + si);
   }
 }
+
+/**
+ * Forward mode of sample-wise gates on a pair of tiles: (a, t) <- (V a, V t + dV a) with
+ * V = x_q u_q (or its adjoint when adj != 0) and dV its tangent from du.
+ */
+// @ts-ignore: decorator
+
+function gatesOnTileTangent<T>(
+  tA: usize,
+  tT: usize,
+  u: usize,
+  du: usize,
+  ld: i32,
+  col: usize,
+  adj: i32,
+): void {
+  const S = <usize> sizeof<T>();
+  const plane = <usize> ld * S;
+  for (let q = 0; q < 8; q++) {
+    const up = u + <usize> (q * 8) * plane + col;
+    const hp = du + <usize> (q * 8) * plane + col;
+    const g00r = v128.load(up), g11r = v128.load(up + 6 * plane);
+    let g00i = v128.load(up + plane), g11i = v128.load(up + 7 * plane);
+    let g01r = v128.load(up + 2 * plane), g01i = v128.load(up + 3 * plane);
+    let g10r = v128.load(up + 4 * plane), g10i = v128.load(up + 5 * plane);
+    const h00r = v128.load(hp), h11r = v128.load(hp + 6 * plane);
+    let h00i = v128.load(hp + plane), h11i = v128.load(hp + 7 * plane);
+    let h01r = v128.load(hp + 2 * plane), h01i = v128.load(hp + 3 * plane);
+    let h10r = v128.load(hp + 4 * plane), h10i = v128.load(hp + 5 * plane);
+    if (adj) {
+      let sr = g01r, si = g01i;
+      g01r = g10r;
+      g01i = v128.neg<T>(g10i);
+      g10r = sr;
+      g10i = v128.neg<T>(si);
+      g00i = v128.neg<T>(g00i);
+      g11i = v128.neg<T>(g11i);
+      sr = h01r;
+      si = h01i;
+      h01r = h10r;
+      h01i = v128.neg<T>(h10i);
+      h10r = sr;
+      h10i = v128.neg<T>(si);
+      h00i = v128.neg<T>(h00i);
+      h11i = v128.neg<T>(h11i);
+    }
+    const delta = <usize> (1 << q) * TILE_ROW;
+    for (let p = 0; p < 128; p++) {
+      const o = <usize> pairRow(p, q) * TILE_ROW;
+      const a = tA + o, d = tT + o;
+      const ar = v128.load(a), ai = v128.load(a, 16);
+      const br = v128.load(a + delta), bi = v128.load(a + delta, 16);
+      const dar = v128.load(d), dai = v128.load(d, 16);
+      const dbr = v128.load(d + delta), dbi = v128.load(d + delta, 16);
+      let tar = rowRe<T>(g00r, g00i, g01r, g01i, dar, dai, dbr, dbi);
+      tar = rowReAdd<T>(tar, h00r, h00i, h01r, h01i, ar, ai, br, bi);
+      let tai = rowIm<T>(g00r, g00i, g01r, g01i, dar, dai, dbr, dbi);
+      tai = rowImAdd<T>(tai, h00r, h00i, h01r, h01i, ar, ai, br, bi);
+      let tbr = rowRe<T>(g10r, g10i, g11r, g11i, dar, dai, dbr, dbi);
+      tbr = rowReAdd<T>(tbr, h10r, h10i, h11r, h11i, ar, ai, br, bi);
+      let tbi = rowIm<T>(g10r, g10i, g11r, g11i, dar, dai, dbr, dbi);
+      tbi = rowImAdd<T>(tbi, h10r, h10i, h11r, h11i, ar, ai, br, bi);
+      v128.store(a, rowRe<T>(g00r, g00i, g01r, g01i, ar, ai, br, bi));
+      v128.store(a, rowIm<T>(g00r, g00i, g01r, g01i, ar, ai, br, bi), 16);
+      v128.store(a + delta, rowRe<T>(g10r, g10i, g11r, g11i, ar, ai, br, bi));
+      v128.store(a + delta, rowIm<T>(g10r, g10i, g11r, g11i, ar, ai, br, bi), 16);
+      v128.store(d, tar);
+      v128.store(d, tai, 16);
+      v128.store(d + delta, tbr);
+      v128.store(d + delta, tbi, 16);
+    }
+  }
+}
+
+/** Multiplies every row r of a tile by sgn[r]. */
+// @ts-ignore: decorator
+
+function signTile<T>(tile: usize, sgn: usize): void {
+  const S = <usize> sizeof<T>();
+  for (let row: usize = 0; row < 256; row++) {
+    const s = v128.load_splat<T>(sgn + row * S);
+    const a = tile + row * TILE_ROW;
+    v128.store(a, v128.mul<T>(s, v128.load(a)));
+    v128.store(a, v128.mul<T>(s, v128.load(a, 16)), 16);
+  }
+}
+
+/** Adds the per-qubit partial traces sum_rest f conj(m) of tiles tF, tM to rk (8 vectors). */
+// @ts-ignore: decorator
+
+function tileTraces<T>(tF: usize, tM: usize, q: i32, acc: usize): void {
+  const delta = <usize> (1 << q) * TILE_ROW;
+  let r00r = v128.load(acc), r00i = v128.load(acc, 16);
+  let r01r = v128.load(acc, 32), r01i = v128.load(acc, 48);
+  let r10r = v128.load(acc, 64), r10i = v128.load(acc, 80);
+  let r11r = v128.load(acc, 96), r11i = v128.load(acc, 112);
+  for (let p = 0; p < 128; p++) {
+    const o = <usize> pairRow(p, q) * TILE_ROW;
+    const f0r = v128.load(tF + o), f0i = v128.load(tF + o, 16);
+    const f1r = v128.load(tF + o + delta), f1i = v128.load(tF + o + delta, 16);
+    const m0r = v128.load(tM + o), m0i = v128.load(tM + o, 16);
+    const m1r = v128.load(tM + o + delta), m1i = v128.load(tM + o + delta, 16);
+    r00r = conjRe<T>(r00r, f0r, f0i, m0r, m0i);
+    r00i = conjIm<T>(r00i, f0r, f0i, m0r, m0i);
+    r01r = conjRe<T>(r01r, f0r, f0i, m1r, m1i);
+    r01i = conjIm<T>(r01i, f0r, f0i, m1r, m1i);
+    r10r = conjRe<T>(r10r, f1r, f1i, m0r, m0i);
+    r10i = conjIm<T>(r10i, f1r, f1i, m0r, m0i);
+    r11r = conjRe<T>(r11r, f1r, f1i, m1r, m1i);
+    r11i = conjIm<T>(r11i, f1r, f1i, m1r, m1i);
+  }
+  v128.store(acc, r00r);
+  v128.store(acc, r00i, 16);
+  v128.store(acc, r01r, 32);
+  v128.store(acc, r01i, 48);
+  v128.store(acc, r10r, 64);
+  v128.store(acc, r10i, 80);
+  v128.store(acc, r11r, 96);
+  v128.store(acc, r11i, 112);
+}
+
+/**
+ * Forward mode of encode_backward along a tangent: given (lin, dlin), the adjoint after the
+ * encoding and its tangent, and (psi, dpsi), the state after it and its tangent, writes r (as
+ * encode_backward), dr (the tangent of r: traces of dphi conj(mu) + phi conj(dmu)), and
+ * (lout, dlout) = (E^H mu, E^H dmu + dE^H mu), E = x u_q, dE its tangent from du. lout may equal
+ * lin and dlout dlin. tiles: four tiles of 256 x 32 bytes and one accumulator of 128 bytes.
+ */
+export function encode_backward_tangent<T>(
+  loutr: usize,
+  louti: usize,
+  dloutr: usize,
+  dlouti: usize,
+  linr: usize,
+  lini: usize,
+  dlinr: usize,
+  dlini: usize,
+  psir: usize,
+  psii: usize,
+  dpsir: usize,
+  dpsii: usize,
+  ld: i32,
+  ncols: i32,
+  u: usize,
+  du: usize,
+  sgn: usize,
+  r: usize,
+  dr: usize,
+  tiles: usize,
+): void {
+  const S = <usize> sizeof<T>();
+  const plane = <usize> ld * S;
+  const tA = tiles, tB = tiles + 256 * TILE_ROW, tC = tiles + 512 * TILE_ROW;
+  const tD = tiles + 768 * TILE_ROW, acc = tiles + 1024 * TILE_ROW;
+  const zero = v128.splat<T>(0);
+  for (let col: usize = 0; col < <usize> ncols * S; col += 16) {
+    loadTile<T>(tA, linr, lini, ld, col, 0);
+    loadTile<T>(tB, psir, psii, ld, col, 0);
+    loadTile<T>(tC, dlinr, dlini, ld, col, 0);
+    loadTile<T>(tD, dpsir, dpsii, ld, col, 0);
+    signTile<T>(tA, sgn);
+    signTile<T>(tB, sgn);
+    signTile<T>(tC, sgn);
+    signTile<T>(tD, sgn);
+    for (let q = 0; q < 8; q++) {
+      for (let k: usize = 0; k < 8; k++) v128.store(acc + k * 16, zero);
+      tileTraces<T>(tB, tA, q, acc);
+      const rp = r + <usize> (q * 8) * plane + col;
+      for (let k: usize = 0; k < 8; k++) v128.store(rp + k * plane, v128.load(acc + k * 16));
+      for (let k: usize = 0; k < 8; k++) v128.store(acc + k * 16, zero);
+      tileTraces<T>(tD, tA, q, acc);
+      tileTraces<T>(tB, tC, q, acc);
+      const dp = dr + <usize> (q * 8) * plane + col;
+      for (let k: usize = 0; k < 8; k++) v128.store(dp + k * plane, v128.load(acc + k * 16));
+    }
+    gatesOnTileTangent<T>(tA, tC, u, du, ld, col, 1);
+    storeTile<T>(tA, loutr, louti, ld, col, sgn, 0);
+    storeTile<T>(tC, dloutr, dlouti, ld, col, sgn, 0);
+  }
+}

@@ -489,3 +489,258 @@ function storePair(v: usize, o0: usize, o1: usize, ar: f64, ai: f64, br: f64, bi
 export function cz_signs<T>(sgn: usize): void {
   for (let r = 0; r < 256; r++) store<T>(sgn + <usize> r * sizeof<T>(), <T> czSign(r));
 }
+
+/** Exchanges M and N. */
+function swapMN(): void {
+  let t = m00r;
+  m00r = n00r;
+  n00r = t;
+  t = m00i;
+  m00i = n00i;
+  n00i = t;
+  t = m01r;
+  m01r = n01r;
+  n01r = t;
+  t = m01i;
+  m01i = n01i;
+  n01i = t;
+  t = m10r;
+  m10r = n10r;
+  n10r = t;
+  t = m10i;
+  m10i = n10i;
+  n10i = t;
+  t = m11r;
+  m11r = n11r;
+  n11r = t;
+  t = m11i;
+  m11i = n11i;
+  n11i = t;
+}
+
+/**
+ * One step of the tangent walk past a rotation exp(-i t sigma/2) with angle tangent dt: with
+ * M <- r^H M r, its tangent is N <- r^H (N + (i dt/2) [sigma, M]) r.
+ */
+function walkTangent(axis: i32, c: f64, s: f64, dt: f64): void {
+  const h = 0.5 * dt;
+  if (axis == 0) {
+    // [X, M] = [[m10 - m01, m11 - m00], [m00 - m11, m01 - m10]]; i h (a + ib) = -h b + i h a
+    n00r -= h * (m10i - m01i);
+    n00i += h * (m10r - m01r);
+    n01r -= h * (m11i - m00i);
+    n01i += h * (m11r - m00r);
+    n10r -= h * (m00i - m11i);
+    n10i += h * (m00r - m11r);
+    n11r -= h * (m01i - m10i);
+    n11i += h * (m01r - m10r);
+  } else {
+    // [Y, M] = i K, K = [[-(m01 + m10), m00 - m11], [m00 - m11, m01 + m10]]: N -= h K
+    n00r += h * (m01r + m10r);
+    n00i += h * (m01i + m10i);
+    n01r -= h * (m00r - m11r);
+    n01i -= h * (m00i - m11i);
+    n10r -= h * (m00r - m11r);
+    n10i -= h * (m00i - m11i);
+    n11r -= h * (m01r + m10r);
+    n11i -= h * (m01i + m10i);
+  }
+  conjugateBy(axis, c, s);
+  swapMN();
+  conjugateBy(axis, c, s);
+  swapMN();
+}
+
+/**
+ * Forward mode of enc_grads along a tangent: r, dr the per-sample partial traces and their
+ * tangents ([q][k][ld] of T, from encode_backward_tangent); drot, dx the tangents of the
+ * trainable angles ([e][q][k], f64) and of the 64 features. Adds the tangents of the
+ * derivatives that enc_grads adds, to dgphi[8q + k] and dgx[feature] (f64, b ascending).
+ */
+export function enc_grads_tangent<T>(
+  r: usize,
+  dr: usize,
+  e: i32,
+  nb: i32,
+  ld: i32,
+  rot: usize,
+  trig: usize,
+  drot: usize,
+  dx: usize,
+  dgphi: usize,
+  dgx: usize,
+): void {
+  const S = <usize> sizeof<T>();
+  const plane = <usize> ld * S;
+  for (let b = 0; b < nb; b++) {
+    for (let q = 0; q < 8; q++) {
+      const p = r + <usize> (q * 8) * plane + <usize> b * S;
+      const t = dr + <usize> (q * 8) * plane + <usize> b * S;
+      m00r = <f64> load<T>(p);
+      m00i = <f64> load<T>(p + plane);
+      m01r = <f64> load<T>(p + 2 * plane);
+      m01i = <f64> load<T>(p + 3 * plane);
+      m10r = <f64> load<T>(p + 4 * plane);
+      m10i = <f64> load<T>(p + 5 * plane);
+      m11r = <f64> load<T>(p + 6 * plane);
+      m11i = <f64> load<T>(p + 7 * plane);
+      n00r = <f64> load<T>(t);
+      n00i = <f64> load<T>(t + plane);
+      n01r = <f64> load<T>(t + 2 * plane);
+      n01i = <f64> load<T>(t + 3 * plane);
+      n10r = <f64> load<T>(t + 4 * plane);
+      n10i = <f64> load<T>(t + 5 * plane);
+      n11r = <f64> load<T>(t + 6 * plane);
+      n11i = <f64> load<T>(t + 7 * plane);
+      for (let j = 3; j >= 0; j--) {
+        const outer = j & 1 ? 0 : 1;
+        const k0 = ((e * 8 + q) * 8 + 2 * j) * 2;
+        const f = e * 32 + 4 * q + j;
+        swapMN();
+        const g1 = dgphi + <usize> (8 * q + 2 * j + 1) * 8;
+        store<f64>(g1, load<f64>(g1) + imTraceSigma(outer));
+        swapMN();
+        walkTangent(
+          outer,
+          load<f64>(rot + <usize> (k0 + 2) * 8),
+          load<f64>(rot + <usize> (k0 + 3) * 8),
+          load<f64>(drot + <usize> (k0 / 2 + 1) * 8),
+        );
+        swapMN();
+        const gf = dgx + <usize> f * 8;
+        store<f64>(gf, load<f64>(gf) + imTraceSigma(1 - outer));
+        swapMN();
+        walkTangent(
+          1 - outer,
+          load<f64>(trig + (<usize> (f * 2) * <usize> ld + <usize> b) * 8),
+          load<f64>(trig + (<usize> (f * 2 + 1) * <usize> ld + <usize> b) * 8),
+          load<f64>(dx + <usize> f * 8),
+        );
+        swapMN();
+        const g0 = dgphi + <usize> (8 * q + 2 * j) * 8;
+        store<f64>(g0, load<f64>(g0) + imTraceSigma(outer));
+        swapMN();
+        walkTangent(
+          outer,
+          load<f64>(rot + <usize> k0 * 8),
+          load<f64>(rot + <usize> (k0 + 1) * 8),
+          load<f64>(drot + <usize> (k0 / 2) * 8),
+        );
+      }
+    }
+  }
+}
+
+/** Adds the 8 partial traces sum_rest (s f)[(c,rest)] conj(m[(a,rest)]) to pt (s: CZ signs). */
+function vecTraces(f: usize, m: usize, cz: i32, pt: usize): void {
+  for (let q = 0; q < 8; q++) {
+    let r00r: f64 = 0, r00i: f64 = 0, r01r: f64 = 0, r01i: f64 = 0;
+    let r10r: f64 = 0, r10i: f64 = 0, r11r: f64 = 0, r11i: f64 = 0;
+    const bit = 1 << q;
+    for (let p = 0; p < 128; p++) {
+      const r0 = ((p >> q) << (q + 1)) | (p & (bit - 1));
+      const r1 = r0 | bit;
+      const s0: f64 = cz ? czSign(r0) : 1, s1: f64 = cz ? czSign(r1) : 1;
+      const f0r = s0 * load<f64>(f + <usize> r0 * 8), f0i = s0 * load<f64>(f + 2048 + <usize> r0 * 8);
+      const f1r = s1 * load<f64>(f + <usize> r1 * 8), f1i = s1 * load<f64>(f + 2048 + <usize> r1 * 8);
+      const u0r = load<f64>(m + <usize> r0 * 8), u0i = load<f64>(m + 2048 + <usize> r0 * 8);
+      const u1r = load<f64>(m + <usize> r1 * 8), u1i = load<f64>(m + 2048 + <usize> r1 * 8);
+      r00r += f0r * u0r + f0i * u0i;
+      r00i += f0i * u0r - f0r * u0i;
+      r01r += f0r * u1r + f0i * u1i;
+      r01i += f0i * u1r - f0r * u1i;
+      r10r += f1r * u0r + f1i * u0i;
+      r10i += f1i * u0r - f1r * u0i;
+      r11r += f1r * u1r + f1i * u1i;
+      r11i += f1i * u1r - f1r * u1i;
+    }
+    const o = pt + <usize> (q * 64);
+    store<f64>(o, load<f64>(o) + r00r);
+    store<f64>(o + 8, load<f64>(o + 8) + r00i);
+    store<f64>(o + 16, load<f64>(o + 16) + r01r);
+    store<f64>(o + 24, load<f64>(o + 24) + r01i);
+    store<f64>(o + 32, load<f64>(o + 32) + r10r);
+    store<f64>(o + 40, load<f64>(o + 40) + r10i);
+    store<f64>(o + 48, load<f64>(o + 48) + r11r);
+    store<f64>(o + 56, load<f64>(o + 56) + r11i);
+  }
+}
+
+/** (qa, qb) += g^H (pa, pb). */
+// @ts-ignore: decorator
+
+function mulPairAdjAdd(g: usize): void {
+  const a00r = load<f64>(g),
+    a00i = load<f64>(g + 8),
+    a01r = load<f64>(g + 16),
+    a01i = load<f64>(g + 24);
+  const a10r = load<f64>(g + 32),
+    a10i = load<f64>(g + 40),
+    a11r = load<f64>(g + 48),
+    a11i = load<f64>(g + 56);
+  // g^H = [[conj a00, conj a10], [conj a01, conj a11]]
+  qa_r += a00r * pa_r + a00i * pa_i + a10r * pb_r + a10i * pb_i;
+  qa_i += a00r * pa_i - a00i * pa_r + a10r * pb_i - a10i * pb_r;
+  qb_r += a01r * pa_r + a01i * pa_i + a11r * pb_r + a11i * pb_i;
+  qb_i += a01r * pa_i - a01i * pa_r + a11r * pb_i - a11i * pb_r;
+}
+
+/**
+ * Forward mode of vec_layer_backward along a tangent: psiAfter, dpsiAfter the state after the
+ * layer and its tangent; lam, dlam the adjoint after it and its tangent, replaced by those before
+ * it. Writes ptrace (as vec_layer_backward) and dptrace, its tangent.
+ */
+export function vec_layer_backward_tangent(
+  psiAfter: usize,
+  dpsiAfter: usize,
+  lam: usize,
+  dlam: usize,
+  g: usize,
+  dg: usize,
+  cz: i32,
+  ptrace: usize,
+  dptrace: usize,
+): void {
+  if (cz) {
+    for (let r = 0; r < 256; r++) {
+      if (czSign(r) < 0) {
+        for (let v: usize = 0; v < 2; v++) {
+          const a = lam + v * 2048 + <usize> r * 8, b = dlam + v * 2048 + <usize> r * 8;
+          store<f64>(a, -load<f64>(a));
+          store<f64>(b, -load<f64>(b));
+        }
+      }
+    }
+  }
+  for (let i: usize = 0; i < 64; i++) {
+    store<f64>(ptrace + i * 8, 0);
+    store<f64>(dptrace + i * 8, 0);
+  }
+  vecTraces(psiAfter, lam, cz, ptrace);
+  vecTraces(dpsiAfter, lam, cz, dptrace);
+  vecTraces(psiAfter, dlam, cz, dptrace);
+  for (let q = 0; q < 8; q++) {
+    const gp = g + <usize> (q * 64), hp = dg + <usize> (q * 64);
+    const bit = 1 << q;
+    for (let p = 0; p < 128; p++) {
+      const r0 = ((p >> q) << (q + 1)) | (p & (bit - 1));
+      const o0 = <usize> r0 * 8, o1 = <usize> (r0 | bit) * 8;
+      // tangent from the old values: g^H dl + dg^H l
+      qa_r = 0;
+      qa_i = 0;
+      qb_r = 0;
+      qb_i = 0;
+      loadPair(dlam, o0, o1);
+      mulPairAdjAdd(gp);
+      loadPair(lam, o0, o1);
+      mulPairAdjAdd(hp);
+      storePair(dlam, o0, o1, qa_r, qa_i, qb_r, qb_i);
+      qa_r = 0;
+      qa_i = 0;
+      qb_r = 0;
+      qb_i = 0;
+      mulPairAdjAdd(gp);
+      storePair(lam, o0, o1, qa_r, qa_i, qb_r, qb_i);
+    }
+  }
+}

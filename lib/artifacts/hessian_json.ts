@@ -43,7 +43,8 @@ export interface HessianJson {
   exact: { eigenvalues: number[]; asymmetry: number } | null;
   /** Operator products used by each part. */
   products: Record<string, number>;
-  hvp: { method: string; epsilon: number; relative_error: number };
+  /** How products were computed; epsilon and relative_error are null for exact products. */
+  hvp: { method: string; epsilon: number | null; relative_error: number | null };
   n_samples: number;
 }
 

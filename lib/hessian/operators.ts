@@ -9,10 +9,12 @@
  * term couples pairs of QNN outputs and is predicted to scale as 1/P^2; the
  * curvature term is block-diagonal across QNNs and predicted to scale as 1/P.
  *
- * Full products are central differences of exact float64 gradients; the
- * Gauss-Newton product is exact (a Jacobian-vector product, the softmax
- * Hessian, a vector-Jacobian product); the curvature product is their
- * difference.
+ * Full products are exact by default (the simulator's forward-over-reverse
+ * `hvp`, float32 or float64), which also gives the curvature product directly;
+ * central differences of exact float64 gradients remain as a cross-check
+ * (`method: "central"`, the curvature product then being H v - G v). The
+ * Gauss-Newton product is exact either way (a Jacobian-vector product, the
+ * softmax Hessian, a vector-Jacobian product).
  *
  * @module
  */
@@ -21,16 +23,21 @@ import { crossEntropyHessianProduct, type Simulator } from "../qnn/mod.ts";
 import type { Operator } from "../linalg/mod.ts";
 
 /** What the operators need from a simulator (float64). */
-export type DifferentiableModel = Pick<Simulator, "forward" | "lossGrad" | "vjp" | "jvp">;
+export type DifferentiableModel = Pick<Simulator, "forward" | "lossGrad" | "vjp" | "jvp"> & {
+  hvp?: Simulator["hvp"];
+};
+
+/** How full products are computed. */
+export type HvpMethod = "exact" | "central";
 
 /** The Hessian operators at one point. */
 export interface HessianOperators {
   n: number;
-  /** Full Hessian-vector product (central differences of exact gradients). */
+  /** Full Hessian-vector product. */
   hvp: Operator;
   /** Gauss-Newton term times v (exact). */
   gaussNewton: Operator;
-  /** Curvature term times v: hvp(v) - gaussNewton(v). */
+  /** Curvature term times v (exact, or hvp(v) - gaussNewton(v) with central differences). */
   curvature: Operator;
 }
 
@@ -66,19 +73,35 @@ export function centralDifferenceHvp(
   };
 }
 
-/** Builds the operators at `params` for the mean cross-entropy over (images, labels). */
+/**
+ * Builds the operators at `params` for the mean cross-entropy over (images, labels): exact
+ * products (the default; the model needs `hvp`, i.e. a simulator made with `hvp: true`) or
+ * central differences with step `epsilon`.
+ */
 export async function hessianOperators(
   model: DifferentiableModel,
   params: Float64Array,
   images: Float32Array | Float64Array,
   labels: Uint8Array,
-  { epsilon = 1e-4 }: { epsilon?: number } = {},
+  { epsilon = 1e-4, method = "exact" }: { epsilon?: number; method?: HvpMethod } = {},
 ): Promise<HessianOperators> {
   const n = params.length;
   const count = labels.length;
   // The logits at the point, for the Gauss-Newton term's softmax Hessian.
   const logits = await model.forward(params, images);
-  const hvp = centralDifferenceHvp(model, params, images, labels, epsilon);
+  const exact = model.hvp?.bind(model);
+  if (method === "exact" && !exact) {
+    throw new Error("Hessian operators: exact products need a simulator made with hvp: true");
+  }
+  if (method !== "exact" && method !== "central") {
+    throw new Error(`Hessian operators: method must be "exact" or "central", got ${method}`);
+  }
+  const hvp: Operator = method === "exact"
+    ? async (v) => {
+      checkLength(v, n);
+      return (await exact!(params, images, labels, v)).hvp;
+    }
+    : centralDifferenceHvp(model, params, images, labels, epsilon);
 
   const gaussNewton: Operator = async (v) => {
     checkLength(v, n);
@@ -88,12 +111,17 @@ export async function hessianOperators(
     return await model.vjp(params, images, u);
   };
 
-  const curvature: Operator = async (v) => {
-    const full = await hvp(v);
-    const gn = await gaussNewton(v);
-    for (let i = 0; i < n; i++) full[i] -= gn[i];
-    return full;
-  };
+  const curvature: Operator = method === "exact"
+    ? async (v) => {
+      checkLength(v, n);
+      return (await exact!(params, images, labels, v)).curvature;
+    }
+    : async (v) => {
+      const full = await hvp(v);
+      const gn = await gaussNewton(v);
+      for (let i = 0; i < n; i++) full[i] -= gn[i];
+      return full;
+    };
 
   return { n, hvp, gaussNewton, curvature };
 }

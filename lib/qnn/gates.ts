@@ -84,3 +84,23 @@ export function layerGateGrad(beta: number, R: ArrayLike<number>): [number, numb
   const dAlpha = rr[3] + rr[5]; // Im R'01 + Im R'10
   return [dAlpha, dBeta];
 }
+
+/**
+ * Tangent of layerGateGrad(beta, R) along (dBeta, dR): layerGateGrad(beta, dR) plus dBeta times
+ * the derivative in beta, which only the alpha part has: d/dbeta RY^H R RY = RY^H [iY/2, R] RY.
+ */
+export function layerGateGradTangent(
+  beta: number,
+  dBeta: number,
+  R: ArrayLike<number>,
+  dR: ArrayLike<number>,
+): [number, number] {
+  const [da, db] = layerGateGrad(beta, dR);
+  if (dBeta === 0) return [da, db];
+  const r = Array.from({ length: 8 }, (_, i) => R[i]) as Mat2;
+  const iy2: Mat2 = [0, 0, 0.5, 0, -0.5, 0, 0, 0]; // i Y / 2 = [[0, 1/2], [-1/2, 0]]
+  const comm = axpby2(1, mul2(iy2, r), -1, mul2(r, iy2));
+  const y = ry(beta);
+  const rr = mul2(adjoint2(y), mul2(comm, y));
+  return [da + dBeta * (rr[3] + rr[5]), db];
+}

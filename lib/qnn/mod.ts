@@ -23,7 +23,12 @@ export {
   PIXELS,
   qnnParamCount,
 } from "./spec.ts";
-export { createSimulator, type Simulator, type SimulatorOptions } from "./simulator.ts";
+export {
+  createSimulator,
+  type HvpResult,
+  type Simulator,
+  type SimulatorOptions,
+} from "./simulator.ts";
 export {
   accuracy,
   countCorrect,

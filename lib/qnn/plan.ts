@@ -70,6 +70,44 @@ export interface QnnRegion {
   psi1: number;
   psi3: number;
   psi4: number;
+  /** Regions of exact Hessian-vector products (only in plans made with hvp). */
+  hvp?: HvpRegion;
+}
+
+/**
+ * One QNN's extra buffers for Hessian-vector products: the forward tangents kept for the
+ * backward pass, the tangents of U and of the sweep matrices, and two more accumulator sets: the
+ * tangent of the gradient at a fixed cotangent (the curvature product) and the plain adjoint of
+ * the cotangent's tangent (the Gauss-Newton product).
+ */
+export interface HvpRegion {
+  /** Output tangents dy[k][b], f64, 10 x ld. */
+  dy: number;
+  /** Block A's state tangents after every layer, f64 x 512 each (d + 1). */
+  dpsiA: number;
+  /** Tangents of U_B, U_C and of their adjoints, T, square. */
+  dUB: number;
+  dUC: number;
+  dUBh: number;
+  dUCh: number;
+  /** Tangents of the sweep matrices MB, MC (curvature). */
+  dMB: number;
+  dMC: number;
+  /** Sweep matrices of the Gauss-Newton adjoint. */
+  gMB: number;
+  gMC: number;
+  /** Batch state tangents after E1, E2 and C, T, 256 x ld. */
+  dpsi1: number;
+  dpsi3: number;
+  dpsi4: number;
+  /** Curvature accumulators (tangent of gradPhi, gradX, lamA), f64. */
+  cGradPhi: number;
+  cGradX: number;
+  cLamA: number;
+  /** Gauss-Newton accumulators, f64. */
+  gGradPhi: number;
+  gGradX: number;
+  gLamA: number;
 }
 
 /** Addresses of one worker's scratch region. */
@@ -90,6 +128,26 @@ export interface ScratchRegion {
   sgn: number;
   /** Adjoint vector for block A's backward pass, f64 x 512. */
   lam: number;
+  /** Hessian-vector product scratch (only in plans made with hvp). */
+  hvp?: HvpScratch;
+}
+
+/** One worker's extra scratch for Hessian-vector products. */
+export interface HvpScratch {
+  /** Two more batch buffers. */
+  bufZ: number;
+  bufW: number;
+  /** Tangents of the per-sample partial traces, T [8][8][ld]. */
+  dR: number;
+  /** The Gauss-Newton cotangent in T, [10][ld]. */
+  cotT: number;
+  /** Four tiles and an accumulator (encode_backward_tangent). */
+  tiles: number;
+  /** Tangent partial traces of one layer, f64 [8][8]. */
+  dptrace: number;
+  /** Tangent adjoint and Gauss-Newton adjoint of block A, f64 x 512 each. */
+  dlam: number;
+  glam: number;
 }
 
 /** The whole layout. */
@@ -111,6 +169,8 @@ export interface MemoryPlan {
   pix: number;
   /** Cotangent of the QNN outputs for the chunk (weight included), f64 [10][ld]. */
   cot: number;
+  /** Hessian-vector products: the cotangent's tangent (weight included), f64 [10][ld]; 0 without. */
+  cot2: number;
   qnn: QnnRegion[];
   scratch: ScratchRegion[];
   /** Total bytes (a multiple of 64 KiB pages). */
@@ -124,8 +184,16 @@ export function leadingDimension(n: number, S: number): number {
   return ld;
 }
 
-/** Lays out the memory for a model, a precision and a number of worker slots. */
-export function memoryPlan(spec: ModelSpec, precision: "f32" | "f64", slots: number): MemoryPlan {
+/**
+ * Lays out the memory for a model, a precision and a number of worker slots; `hvp` adds the
+ * buffers of exact Hessian-vector products (after everything else, so the rest is unchanged).
+ */
+export function memoryPlan(
+  spec: ModelSpec,
+  precision: "f32" | "f64",
+  slots: number,
+  hvp = false,
+): MemoryPlan {
   const S = precision === "f32" ? 4 : 8;
   const { P, d } = spec;
   const ld = leadingDimension(CHUNK, S);
@@ -149,6 +217,7 @@ export function memoryPlan(spec: ModelSpec, precision: "f32" | "f64", slots: num
     images: take(CHUNK * PIXELS * 8),
     pix: take(P * FEATURES * 4),
     cot: take(OUTPUTS * ld * 8),
+    cot2: 0,
   };
   const qnn: QnnRegion[] = [];
   for (let p = 0; p < P; p++) {
@@ -197,6 +266,44 @@ export function memoryPlan(spec: ModelSpec, precision: "f32" | "f64", slots: num
       sgn: take(256 * S),
       lam: take(512 * 8),
     });
+  }
+  if (hvp) {
+    plan.cot2 = take(OUTPUTS * ld * 8);
+    for (const r of qnn) {
+      r.hvp = {
+        dy: take(OUTPUTS * ld * 8),
+        dpsiA: take((d + 1) * 512 * 8),
+        dUB: take(square),
+        dUC: take(square),
+        dUBh: take(square),
+        dUCh: take(square),
+        dMB: take(square),
+        dMC: take(square),
+        gMB: take(square),
+        gMC: take(square),
+        dpsi1: take(batch),
+        dpsi3: take(batch),
+        dpsi4: take(batch),
+        cGradPhi: take(qnnParamCount(d) * 8),
+        cGradX: take(FEATURES * 8),
+        cLamA: take(512 * 8),
+        gGradPhi: take(qnnParamCount(d) * 8),
+        gGradX: take(FEATURES * 8),
+        gLamA: take(512 * 8),
+      };
+    }
+    for (const s of scratch) {
+      s.hvp = {
+        bufZ: take(batch),
+        bufW: take(batch),
+        dR: take(64 * ld * S),
+        cotT: take(OUTPUTS * ld * S),
+        tiles: take(1024 * 32 + 128),
+        dptrace: take(64 * 8),
+        dlam: take(512 * 8),
+        glam: take(512 * 8),
+      };
+    }
   }
   const bytes = Math.ceil(top / 65536) * 65536;
   return { ...plan, qnn, scratch, bytes };

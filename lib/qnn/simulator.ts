@@ -10,7 +10,7 @@
 import { layoutForPatchCount } from "../data/mod.ts";
 import { QnnWorkerCompute, type SetupMode } from "./worker_compute.ts";
 import { instantiateKernels, kernelModule, sharedMemory } from "./kernels.ts";
-import { crossEntropyCotangent, crossEntropySum } from "./loss.ts";
+import { crossEntropyCotangent, crossEntropyHessianProduct, crossEntropySum } from "./loss.ts";
 import { CHUNK, type MemoryPlan, memoryPlan } from "./plan.ts";
 import {
   aggregateWeight,
@@ -50,8 +50,30 @@ export interface Simulator {
     images: Float32Array | Float64Array,
     v: Float64Array,
   ): Promise<Float64Array>;
+  /**
+   * Exact Hessian-vector products of the mean softmax cross-entropy along v (forward mode over
+   * the reverse sweep; needs `hvp: true` at creation): the full product H v, its Gauss-Newton
+   * part G v = J^T (d2L/dz2) J v and its curvature part C v = sum_k dL/dz_k (d2z_k/dtheta2) v
+   * (H v = G v + C v), with the loss and gradient at params.
+   */
+  hvp(
+    params: Float64Array,
+    images: Float32Array | Float64Array,
+    labels: Uint8Array,
+    v: Float64Array,
+  ): Promise<HvpResult>;
   /** Terminates the workers. */
   close(): void;
+}
+
+/** What Simulator.hvp returns (vectors in the order of params). */
+export interface HvpResult {
+  loss: number;
+  grad: Float64Array;
+  /** H v = gaussNewton + curvature. */
+  hvp: Float64Array;
+  gaussNewton: Float64Array;
+  curvature: Float64Array;
 }
 
 /** Options of createSimulator. */
@@ -59,6 +81,8 @@ export interface SimulatorOptions {
   precision: "f32" | "f64";
   /** Worker threads (default: min(P, cores)); 0 runs everything on the calling thread. */
   workers?: number;
+  /** Reserve the buffers of exact Hessian-vector products (`hvp`); default false. */
+  hvp?: boolean;
 }
 
 type Op = Extract<WorkerRequest, { type: "run" }>;
@@ -109,11 +133,7 @@ class WorkerSlot implements Slot {
 class LocalSlot implements Slot {
   constructor(readonly compute: QnnWorkerCompute) {}
   run(op: Op): Promise<void> {
-    if (op.op === "setup") this.compute.setup(op.arg);
-    else if (op.op === "forward") this.compute.forward(op.arg);
-    else if (op.op === "backward") this.compute.backward(op.arg);
-    else if (op.op === "jvp") this.compute.jvp(op.arg);
-    else this.compute.finish();
+    this.compute.run(op);
     return Promise.resolve();
   }
   close(): void {}
@@ -135,7 +155,7 @@ export async function createSimulator(spec: ModelSpec, opts: SimulatorOptions): 
     throw new Error(`simulator: workers must be an integer >= 0`);
   }
   const slots = Math.max(1, Math.min(workers, spec.P));
-  const plan = memoryPlan(spec, opts.precision, slots);
+  const plan = memoryPlan(spec, opts.precision, slots, opts.hvp ?? false);
   const memory = sharedMemory(plan.bytes);
   new Int32Array(memory.buffer, plan.pix, spec.P * FEATURES).set(patches.pixel);
   const module = await kernelModule();
@@ -225,14 +245,15 @@ class FastSimulator implements Simulator {
     this.#f64.set(images.subarray(start * PIXELS, (start + nb) * PIXELS), this.#plan.images / 8);
   }
 
-  /** out[(start + b) * 10 + o] = w * sum_p y_p[o][b], p ascending. */
-  #gather(nb: number, out: Float64Array, start: number): void {
+  /** out[(start + b) * 10 + o] = w * sum_p y_p[o][b], p ascending (y_p at y[p], default region y). */
+  #gather(nb: number, out: Float64Array, start: number, y?: number[]): void {
     const { ld, qnn } = this.#plan;
     const f = this.#f64;
+    const at = y ?? qnn.map((r) => r.y);
     for (let b = 0; b < nb; b++) {
       for (let o = 0; o < OUTPUTS; o++) {
         let s = 0;
-        for (let p = 0; p < this.spec.P; p++) s += f[qnn[p].y / 8 + o * ld + b];
+        for (let p = 0; p < this.spec.P; p++) s += f[at[p] / 8 + o * ld + b];
         out[(start + b) * CLASSES + o] = this.#w * s;
       }
     }
@@ -361,6 +382,88 @@ class FastSimulator implements Simulator {
       }
       return out;
     });
+  }
+
+  hvp(
+    params: Float64Array,
+    images: Float32Array | Float64Array,
+    labels: Uint8Array,
+    v: Float64Array,
+  ): Promise<HvpResult> {
+    return this.#serial(async () => {
+      const plan = this.#plan;
+      if (plan.cot2 === 0) {
+        throw new Error("simulator: hvp needs createSimulator(..., { hvp: true })");
+      }
+      const n = this.#checkLabels(images, labels);
+      this.#setParams(params, plan.params, "params");
+      this.#setParams(v, plan.tangent, "v");
+      await this.#all({ type: "run", op: "setup", arg: "hvp" });
+      const logits = new Float64Array(CHUNK * CLASSES);
+      const jv = new Float64Array(CHUNK * CLASSES);
+      const u = new Float64Array(CHUNK * CLASSES);
+      const du = new Float64Array(CHUNK * CLASSES);
+      const dyAt = plan.qnn.map((r) => r.hvp!.dy);
+      let total = 0;
+      for (let start = 0; start < n; start += CHUNK) {
+        const nb = Math.min(CHUNK, n - start);
+        this.#loadChunk(images, start, nb);
+        await this.#all({ type: "run", op: "hvpForward", arg: nb });
+        this.#gather(nb, logits, 0);
+        this.#gather(nb, jv, 0, dyAt);
+        const part = logits.subarray(0, nb * CLASSES);
+        const lab = labels.subarray(start, start + nb);
+        total += crossEntropySum(part, lab);
+        crossEntropyCotangent(part, lab, n, u);
+        // The cotangent's tangent along v: the softmax Hessian times J v, over the count.
+        crossEntropyHessianProduct(part, jv.subarray(0, nb * CLASSES), n, du);
+        for (let o = 0; o < OUTPUTS; o++) {
+          for (let b = 0; b < nb; b++) {
+            this.#f64[plan.cot / 8 + o * plan.ld + b] = this.#w * u[b * CLASSES + o];
+            this.#f64[plan.cot2 / 8 + o * plan.ld + b] = this.#w * du[b * CLASSES + o];
+          }
+        }
+        await this.#all({ type: "run", op: "hvpBackward", arg: nb });
+      }
+      await this.#all({ type: "run", op: "hvpFinish" });
+      const grad = this.#collect((r) => [r.gradPhi, r.gradX]);
+      const curvature = this.#collect((r) => [r.hvp!.cGradPhi, r.hvp!.cGradX]);
+      const gaussNewton = this.#collect((r) => [r.hvp!.gGradPhi, r.hvp!.gGradX]);
+      const hv = new Float64Array(grad.length);
+      for (let i = 0; i < hv.length; i++) hv[i] = gaussNewton[i] + curvature[i];
+      return { loss: total / n, grad, hvp: hv, gaussNewton, curvature };
+    });
+  }
+
+  /** Checks labels against images; returns the count. */
+  #checkLabels(images: Float32Array | Float64Array, labels: Uint8Array): number {
+    const n = this.#count(images);
+    if (n === 0) throw new Error("simulator: needs at least one image");
+    if (labels.length !== n) {
+      throw new Error(`simulator: ${labels.length} labels for ${n} images`);
+    }
+    for (let b = 0; b < n; b++) {
+      if (labels[b] > 9) throw new Error(`simulator: label ${labels[b]} at ${b} is not in 0..9`);
+    }
+    return n;
+  }
+
+  /**
+   * A full parameter vector from per-QNN accumulators [phi part, feature part] (addresses): QNN
+   * blocks in order, then each feature's entry added to its bias pixel (p, then f ascending).
+   */
+  #collect(at: (r: MemoryPlan["qnn"][number]) => [number, number]): Float64Array {
+    const out = new Float64Array(modelParamCount(this.spec));
+    const nPhi = qnnParamCount(this.spec.d);
+    const off = biasOffset(this.spec);
+    for (let p = 0; p < this.spec.P; p++) {
+      const [phi, x] = at(this.#plan.qnn[p]);
+      out.set(this.#f64.subarray(phi / 8, phi / 8 + nPhi), p * nPhi);
+      for (let f = 0; f < FEATURES; f++) {
+        out[off + this.#pixel[p * FEATURES + f]] += this.#f64[x / 8 + f];
+      }
+    }
+    return out;
   }
 
   close(): void {

@@ -8,7 +8,7 @@
 
 /// <reference lib="deno.worker" />
 
-import { QnnWorkerCompute, type SetupMode } from "./worker_compute.ts";
+import { type ComputeOp, QnnWorkerCompute } from "./worker_compute.ts";
 import { instantiateKernels } from "./kernels.ts";
 import type { MemoryPlan } from "./plan.ts";
 
@@ -22,9 +22,7 @@ export type WorkerRequest =
     slot: number;
     owned: number[];
   }
-  | { type: "run"; op: "setup"; arg: SetupMode }
-  | { type: "run"; op: "forward" | "backward" | "jvp"; arg: number }
-  | { type: "run"; op: "finish"; arg?: undefined };
+  | ComputeOp;
 
 let compute: QnnWorkerCompute | undefined;
 let sync: Int32Array | undefined;
@@ -41,11 +39,7 @@ self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
     }
     if (!compute || !sync) throw new Error("qnn worker: not initialised");
     Atomics.load(sync, 0); // order our reads after the main thread's writes
-    if (msg.op === "setup") compute.setup(msg.arg);
-    else if (msg.op === "forward") compute.forward(msg.arg);
-    else if (msg.op === "backward") compute.backward(msg.arg);
-    else if (msg.op === "jvp") compute.jvp(msg.arg);
-    else compute.finish();
+    compute.run(msg);
     Atomics.add(sync, 1, 1); // publish our writes before replying
     self.postMessage({ ok: true });
   } catch (e) {

@@ -11,13 +11,19 @@
  * @module
  */
 
-import { layerGate, layerGateGrad, layerGateTangent } from "./gates.ts";
+import { layerGate, layerGateGrad, layerGateGradTangent, layerGateTangent } from "./gates.ts";
 import type { KernelExports } from "./kernels.ts";
 import { LDM, type MemoryPlan, type QnnRegion } from "./plan.ts";
 import { biasOffset, DIM, FEATURES, layout, OUTPUTS, qnnParamCount } from "./spec.ts";
 
 /** What a call needs from setup. */
-export type SetupMode = "forward" | "grad" | "jvp";
+export type SetupMode = "forward" | "grad" | "jvp" | "hvp";
+
+/** One phase handed to a worker (or run on the calling thread). */
+export type ComputeOp =
+  | { type: "run"; op: "setup"; arg: SetupMode }
+  | { type: "run"; op: "forward" | "backward" | "jvp" | "hvpForward" | "hvpBackward"; arg: number }
+  | { type: "run"; op: "finish" | "hvpFinish"; arg?: undefined };
 
 const BLOCKS = ["A", "B", "C"] as const;
 
@@ -60,6 +66,28 @@ export class QnnWorkerCompute {
     return this.#k[name + this.#sfx];
   }
 
+  /** Runs one phase. */
+  run(op: ComputeOp): void {
+    switch (op.op) {
+      case "setup":
+        return this.setup(op.arg);
+      case "forward":
+        return this.forward(op.arg);
+      case "backward":
+        return this.backward(op.arg);
+      case "jvp":
+        return this.jvp(op.arg);
+      case "hvpForward":
+        return this.hvpForward(op.arg);
+      case "hvpBackward":
+        return this.hvpBackward(op.arg);
+      case "finish":
+        return this.finish();
+      case "hvpFinish":
+        return this.hvpFinish();
+    }
+  }
+
   /** Prepares every owned QNN for a call: gates, block A, U_B and U_C (with tangents for jvp). */
   setup(mode: SetupMode): void {
     this.#mode = mode;
@@ -74,7 +102,10 @@ export class QnnWorkerCompute {
       this.#plan.params / 8 + p * this.#nPhi,
       this.#plan.params / 8 + (p + 1) * this.#nPhi,
     );
-    const jvp = mode === "jvp";
+    const hvp = mode === "hvp";
+    const h = this.#plan.qnn[p].hvp;
+    if (hvp && !h) throw new Error("qnn engine: hvp needs a simulator made with hvp: true");
+    const jvp = mode === "jvp" || hvp;
     const dphi = f64.subarray(
       this.#plan.tangent / 8 + p * this.#nPhi,
       this.#plan.tangent / 8 + (p + 1) * this.#nPhi,
@@ -130,14 +161,17 @@ export class QnnWorkerCompute {
         jvp ? r.dgates64 + k * 512 : 0,
         1,
       );
+      if (h) f64.copyWithin(h.dpsiA / 8 + (k + 1) * 512, r.dpsiA / 8, r.dpsiA / 8 + 512);
     }
+    if (hvp) f64.fill(0, h!.dpsiA / 8, h!.dpsiA / 8 + 512);
     const last = r.psiA / 8 + d * 512;
     for (let i = 0; i < 512; i++) {
       fT[r.psiAT / S + i] = f64[last + i];
       fT[r.dpsiAT / S + i] = f64[r.dpsiA / 8 + i];
     }
     // Unitaries of blocks B and C (and their tangents, stored where jvp does not need M).
-    for (const [U, Uh, dU, b] of [[r.UB, r.UBh, r.MB, 0], [r.UC, r.UCh, r.MC, 1]]) {
+    const tangents = hvp ? [h!.dUB, h!.dUC] : [r.MB, r.MC];
+    for (const [U, Uh, dU, b] of [[r.UB, r.UBh, tangents[0], 0], [r.UC, r.UCh, tangents[1], 1]]) {
       this.#identity(U);
       if (jvp) fT.fill(0, dU / S, dU / S + 2 * DIM * LDM);
       for (let k = 0; k < d; k++) {
@@ -161,11 +195,21 @@ export class QnnWorkerCompute {
           this.#kern("layer_left")(U, U + this.#square, LDM, DIM, g, this.#scratch.sgn, cz);
         }
       }
-      if (mode === "grad") {
+      if (mode === "grad" || hvp) {
         this.#kern("conj_transpose")(Uh, Uh + this.#square, LDM, U, U + this.#square, LDM);
       }
+      if (hvp) {
+        const dUh = b === 0 ? h!.dUBh : h!.dUCh;
+        this.#kern("conj_transpose")(dUh, dUh + this.#square, LDM, dU, dU + this.#square, LDM);
+      }
     }
-    if (mode === "grad") {
+    if (hvp) {
+      for (const M of [h!.dMB, h!.dMC, h!.gMB, h!.gMC]) fT.fill(0, M / S, M / S + 2 * DIM * LDM);
+      for (const a of [h!.cLamA, h!.gLamA]) f64.fill(0, a / 8, a / 8 + 512);
+      for (const a of [h!.cGradPhi, h!.gGradPhi]) f64.fill(0, a / 8, a / 8 + this.#nPhi);
+      for (const a of [h!.cGradX, h!.gGradX]) f64.fill(0, a / 8, a / 8 + FEATURES);
+    }
+    if (mode === "grad" || hvp) {
       fT.fill(0, r.MB / S, r.MB / S + 2 * DIM * LDM);
       fT.fill(0, r.MC / S, r.MC / S + 2 * DIM * LDM);
       f64.fill(0, r.lamA / 8, r.lamA / 8 + 512);
@@ -239,20 +283,48 @@ export class QnnWorkerCompute {
   /** Backward pass of the last forward chunk with the cotangent at plan.cot (f64 [10][ld]). */
   backward(nb: number): void {
     if (this.#mode !== "grad") throw new Error("qnn engine: backward needs setup('grad')");
-    const plan = this.#plan;
-    const { ld, S } = plan;
+    const s = this.#scratch;
+    this.#cotangent(nb, this.#plan.cot, s.cotT);
+    for (const p of this.#owned) {
+      const r = this.#plan.qnn[p];
+      this.#adjoint(nb, p, s.cotT, r.MB, r.MC, r.gradPhi, r.gradX, r.lamA);
+    }
+  }
+
+  /** The chunk's cotangent (f64 [10][ld] at `from`) in T at `to`, zero past nb. */
+  #cotangent(nb: number, from: number, to: number): void {
+    const { ld, S } = this.#plan;
     const ncols = Math.ceil(nb / 8) * 8;
-    const s = this.#scratch, B = this.#batch, Q = this.#square;
     const f64 = this.#f64, fT = this.#fT;
     for (let k = 0; k < OUTPUTS; k++) {
       for (let b = 0; b < ncols; b++) {
-        fT[s.cotT / S + k * ld + b] = b < nb ? f64[plan.cot / 8 + k * ld + b] : 0;
+        fT[to / S + k * ld + b] = b < nb ? f64[from / 8 + k * ld + b] : 0;
       }
     }
+  }
+
+  /**
+   * Reverse sweep of QNN p for the last forward chunk with cotangent cotT (T [10][ld]), into the
+   * accumulators MB, MC (sweep matrices), gradPhi, gradX and lamA.
+   */
+  #adjoint(
+    nb: number,
+    p: number,
+    cotT: number,
+    MB: number,
+    MC: number,
+    gradPhi: number,
+    gradX: number,
+    lamA: number,
+  ): void {
+    const plan = this.#plan;
+    const { ld } = plan;
+    const ncols = Math.ceil(nb / 8) * 8;
+    const s = this.#scratch, B = this.#batch, Q = this.#square;
     const encBack = this.#kern("encode_backward"), encGrads = this.#kern("enc_grads");
     const nh = this.#kern("gemm_nh");
     const d = plan.d;
-    for (const p of this.#owned) {
+    {
       const r = plan.qnn[p];
       this.#kern("observe_adjoint")(
         s.bufX,
@@ -261,12 +333,12 @@ export class QnnWorkerCompute {
         r.psi4 + B,
         ld,
         ncols,
-        s.cotT,
+        cotT,
         s.tileA,
       );
       // M accumulates sum_b psi_in lam_in^H = (sum_b psi_in lam_out^H) U: the sweep's start W_0.
       this.#gemm(s.bufY, r.UCh, s.bufX, ncols);
-      nh(r.MC, r.MC + Q, LDM, r.psi3, r.psi3 + B, s.bufY, s.bufY + B, ld, DIM, DIM, ncols);
+      nh(MC, MC + Q, LDM, r.psi3, r.psi3 + B, s.bufY, s.bufY + B, ld, DIM, DIM, ncols);
       encBack(
         s.bufY,
         s.bufY + B,
@@ -282,9 +354,9 @@ export class QnnWorkerCompute {
         s.tileA,
         s.tileB,
       );
-      encGrads(s.R, 1, nb, ld, r.rot, r.trig, r.gradPhi + layout.encoding(d, 2) * 8, r.gradX);
+      encGrads(s.R, 1, nb, ld, r.rot, r.trig, gradPhi + layout.encoding(d, 2) * 8, gradX);
       this.#gemm(s.bufX, r.UBh, s.bufY, ncols);
-      nh(r.MB, r.MB + Q, LDM, r.psi1, r.psi1 + B, s.bufX, s.bufX + B, ld, DIM, DIM, ncols);
+      nh(MB, MB + Q, LDM, r.psi1, r.psi1 + B, s.bufX, s.bufX + B, ld, DIM, DIM, ncols);
       encBack(
         s.bufX,
         s.bufX + B,
@@ -300,25 +372,33 @@ export class QnnWorkerCompute {
         s.tileA,
         s.tileB,
       );
-      encGrads(s.R, 0, nb, ld, r.rot, r.trig, r.gradPhi + layout.encoding(d, 1) * 8, r.gradX);
-      this.#kern("row_sums")(s.bufX, s.bufX + B, ld, nb, r.lamA);
+      encGrads(s.R, 0, nb, ld, r.rot, r.trig, gradPhi + layout.encoding(d, 1) * 8, gradX);
+      this.#kern("row_sums")(s.bufX, s.bufX + B, ld, nb, lamA);
     }
   }
 
   /** Block gradients from the accumulated M (B, C) and lamA (A), into each region's gradPhi. */
   finish(): void {
+    for (const p of this.#owned) {
+      const r = this.#plan.qnn[p];
+      this.#finishQnn(p, r.MB, r.MC, r.gradPhi, r.lamA);
+    }
+  }
+
+  /** Block gradients of QNN p from the sweep matrices MB, MC and lamA, added to gradPhi. */
+  #finishQnn(p: number, MB: number, MC: number, gradPhi: number, lamA: number): void {
     const plan = this.#plan;
     const { d, S } = plan;
     const s = this.#scratch, Q = this.#square;
     const f64 = this.#f64;
     const layerLeft = this.#kern("layer_left"), layerRight = this.#kern("layer_right");
-    for (const p of this.#owned) {
+    {
       const r = plan.qnn[p];
       const phi = f64.subarray(
         plan.params / 8 + p * this.#nPhi,
         plan.params / 8 + (p + 1) * this.#nPhi,
       );
-      const grad = f64.subarray(r.gradPhi / 8, r.gradPhi / 8 + this.#nPhi);
+      const grad = f64.subarray(gradPhi / 8, gradPhi / 8 + this.#nPhi);
       const addLayer = (base: number) => {
         for (let q = 0; q < 8; q++) {
           const [da, db] = layerGateGrad(
@@ -329,7 +409,7 @@ export class QnnWorkerCompute {
           grad[base + 8 + q] += db;
         }
       };
-      for (const [W, b] of [[r.MB, 1], [r.MC, 2]]) {
+      for (const [W, b] of [[MB, 1], [MC, 2]]) {
         // W_0 = sum_b psi_in lam_in^H (accumulated by backward; equals M U), then, in place,
         // W_k = L_k W_{k-1} L_k^H layer by layer; layer k's derivatives are 2x2 partial traces
         // of G_k W_{k-1} G_k^H (G_k: the layer without its CZ ring).
@@ -343,7 +423,7 @@ export class QnnWorkerCompute {
         }
       }
       // Block A: one state, walked back layer by layer with the summed adjoint.
-      f64.copyWithin(s.lam / 8, r.lamA / 8, r.lamA / 8 + 512);
+      f64.copyWithin(s.lam / 8, lamA / 8, lamA / 8 + 512);
       for (let k = d - 1; k >= 0; k--) {
         this.#k.vec_layer_backward(
           r.psiA + (k + 1) * 512 * 8,
@@ -420,6 +500,207 @@ export class QnnWorkerCompute {
         s.tileA,
         s.tileB,
       );
+    }
+  }
+
+  /**
+   * Forward pass with tangents along plan.tangent for a Hessian-vector product: y and the
+   * output tangents dy, keeping every state and its tangent for hvpBackward.
+   */
+  hvpForward(nb: number): void {
+    if (this.#mode !== "hvp") throw new Error("qnn engine: hvpForward needs setup('hvp')");
+    const { ld, S } = this.#plan;
+    const ncols = Math.ceil(nb / 8) * 8;
+    const s = this.#scratch, B = this.#batch;
+    const encT = this.#kern("encode_tangent"), measure = this.#kern("measure");
+    for (const p of this.#owned) {
+      const r = this.#plan.qnn[p], h = r.hvp!;
+      this.#prepare(p, r, nb, true);
+      const A = r.psiAT, dA = r.dpsiAT, half = 256 * S;
+      encT(
+        r.psi1,
+        r.psi1 + B,
+        h.dpsi1,
+        h.dpsi1 + B,
+        A,
+        A + half,
+        dA,
+        dA + half,
+        1,
+        ld,
+        ncols,
+        r.u1,
+        r.du1,
+        s.sgn,
+        s.tileA,
+        s.tileB,
+      );
+      this.#gemm(s.bufX, r.UB, r.psi1, ncols);
+      this.#gemm(s.bufY, h.dUB, r.psi1, ncols);
+      this.#gemm(s.bufY, r.UB, h.dpsi1, ncols, 1);
+      encT(
+        r.psi3,
+        r.psi3 + B,
+        h.dpsi3,
+        h.dpsi3 + B,
+        s.bufX,
+        s.bufX + B,
+        s.bufY,
+        s.bufY + B,
+        0,
+        ld,
+        ncols,
+        r.u2,
+        r.du2,
+        s.sgn,
+        s.tileA,
+        s.tileB,
+      );
+      this.#gemm(r.psi4, r.UC, r.psi3, ncols);
+      this.#gemm(h.dpsi4, h.dUC, r.psi3, ncols);
+      this.#gemm(h.dpsi4, r.UC, h.dpsi3, ncols, 1);
+      measure(r.psi4, r.psi4 + B, 0, 0, ld, ncols, r.y, s.tileA, s.tileB);
+      measure(r.psi4, r.psi4 + B, h.dpsi4, h.dpsi4 + B, ld, ncols, h.dy, s.tileA, s.tileB);
+    }
+  }
+
+  /**
+   * Backward pass of the last hvpForward chunk: the tangent of the reverse sweep at the fixed
+   * cotangent plan.cot (gradient and curvature accumulators), and the plain reverse sweep of the
+   * cotangent's tangent plan.cot2 (Gauss-Newton accumulators).
+   */
+  hvpBackward(nb: number): void {
+    if (this.#mode !== "hvp") throw new Error("qnn engine: hvpBackward needs setup('hvp')");
+    const plan = this.#plan, s = this.#scratch, hs = s.hvp!;
+    this.#cotangent(nb, plan.cot, s.cotT);
+    this.#cotangent(nb, plan.cot2, hs.cotT);
+    for (const p of this.#owned) {
+      const r = plan.qnn[p], h = r.hvp!;
+      this.#adjointTangent(nb, p);
+      this.#adjoint(nb, p, hs.cotT, h.gMB, h.gMC, h.gGradPhi, h.gGradX, h.gLamA);
+    }
+  }
+
+  /** Forward mode (along plan.tangent) of #adjoint at the fixed cotangent in scratch cotT. */
+  #adjointTangent(nb: number, p: number): void {
+    const plan = this.#plan;
+    const { ld, d } = plan;
+    const ncols = Math.ceil(nb / 8) * 8;
+    const s = this.#scratch, hs = s.hvp!, B = this.#batch, Q = this.#square;
+    const r = plan.qnn[p], h = r.hvp!;
+    const obs = this.#kern("observe_adjoint"), nh = this.#kern("gemm_nh");
+    const encBT = this.#kern("encode_backward_tangent");
+    const encGrads = this.#kern("enc_grads"), encGradsT = this.#kern("enc_grads_tangent");
+    const lam = s.bufX, dlam = hs.bufZ, lamIn = hs.bufW, dlamIn = s.bufY;
+    // The output adjoint is linear in the state at a fixed cotangent: its tangent is obs(dpsi4).
+    obs(lam, lam + B, r.psi4, r.psi4 + B, ld, ncols, s.cotT, s.tileA);
+    obs(dlam, dlam + B, h.dpsi4, h.dpsi4 + B, ld, ncols, s.cotT, s.tileA);
+    const blocks = [
+      [r.UCh, h.dUCh, r.MC, h.dMC, r.psi3, h.dpsi3, r.u2, r.du2, 1],
+      [r.UBh, h.dUBh, r.MB, h.dMB, r.psi1, h.dpsi1, r.u1, r.du1, 0],
+    ];
+    let [lo, dlo, li, dli] = [lam, dlam, lamIn, dlamIn];
+    for (const [Uh, dUh, M, dM, psi, dpsi, u, du, e] of blocks) {
+      // (lam, dlam) before the block: (U^H lo, U^H dlo + dU^H lo).
+      this.#gemm(li, Uh, lo, ncols);
+      this.#gemm(dli, Uh, dlo, ncols);
+      this.#gemm(dli, dUh, lo, ncols, 1);
+      nh(M, M + Q, LDM, psi, psi + B, li, li + B, ld, DIM, DIM, ncols);
+      nh(dM, dM + Q, LDM, dpsi, dpsi + B, li, li + B, ld, DIM, DIM, ncols);
+      nh(dM, dM + Q, LDM, psi, psi + B, dli, dli + B, ld, DIM, DIM, ncols);
+      encBT(
+        li,
+        li + B,
+        dli,
+        dli + B,
+        li,
+        li + B,
+        dli,
+        dli + B,
+        psi,
+        psi + B,
+        dpsi,
+        dpsi + B,
+        ld,
+        ncols,
+        u,
+        du,
+        s.sgn,
+        s.R,
+        hs.dR,
+        hs.tiles,
+      );
+      const enc = layout.encoding(d, (e + 1) as 1 | 2) * 8;
+      encGrads(s.R, e, nb, ld, r.rot, r.trig, r.gradPhi + enc, r.gradX);
+      encGradsT(s.R, hs.dR, e, nb, ld, r.rot, r.trig, r.drot, r.dx, h.cGradPhi + enc, h.cGradX);
+      [lo, dlo, li, dli] = [li, dli, lo, dlo];
+    }
+    this.#kern("row_sums")(lo, lo + B, ld, nb, r.lamA);
+    this.#kern("row_sums")(dlo, dlo + B, ld, nb, h.cLamA);
+  }
+
+  /**
+   * Ends a Hessian-vector product: gradients (gradPhi), their tangents at the fixed cotangent
+   * (the curvature product, cGradPhi) and the Gauss-Newton product (gGradPhi) of the blocks.
+   */
+  hvpFinish(): void {
+    if (this.#mode !== "hvp") throw new Error("qnn engine: hvpFinish needs setup('hvp')");
+    const plan = this.#plan;
+    const { d, S } = plan;
+    const s = this.#scratch, hs = s.hvp!, Q = this.#square;
+    const f64 = this.#f64;
+    const left = this.#kern("layer_left_tangent"), right = this.#kern("layer_right_tangent");
+    for (const p of this.#owned) {
+      const r = plan.qnn[p], h = r.hvp!;
+      this.#finishQnn(p, h.gMB, h.gMC, h.gGradPhi, h.gLamA);
+      const at = plan.params / 8 + p * this.#nPhi, dat = plan.tangent / 8 + p * this.#nPhi;
+      const phi = f64.subarray(at, at + this.#nPhi);
+      const dphi = f64.subarray(dat, dat + this.#nPhi);
+      const grad = f64.subarray(r.gradPhi / 8, r.gradPhi / 8 + this.#nPhi);
+      const cgrad = f64.subarray(h.cGradPhi / 8, h.cGradPhi / 8 + this.#nPhi);
+      const addLayer = (base: number) => {
+        for (let q = 0; q < 8; q++) {
+          const R = f64.subarray(s.ptrace / 8 + q * 8, s.ptrace / 8 + q * 8 + 8);
+          const dR = f64.subarray(hs.dptrace / 8 + q * 8, hs.dptrace / 8 + q * 8 + 8);
+          const beta = phi[base + 8 + q];
+          const [da, db] = layerGateGrad(beta, R);
+          grad[base + q] += da;
+          grad[base + 8 + q] += db;
+          const [ta, tb] = layerGateGradTangent(beta, dphi[base + 8 + q], R, dR);
+          cgrad[base + q] += ta;
+          cgrad[base + 8 + q] += tb;
+        }
+      };
+      // The sweeps of finish with their tangents: (W, dW) <- (L W L^H, d(L W L^H)).
+      for (const [W, dW, b] of [[r.MB, h.dMB, 1], [r.MC, h.dMC, 2]]) {
+        for (let k = 0; k < d; k++) {
+          const cz = b === 2 && k === d - 1 ? 0 : 1;
+          const g = r.gatesT + ((b - 1) * d + k) * 64 * S;
+          const dg = r.dgatesT + ((b - 1) * d + k) * 64 * S;
+          left(W, W + Q, dW, dW + Q, LDM, DIM, g, dg, s.sgn, 0);
+          f64.fill(0, s.ptrace / 8, s.ptrace / 8 + 64);
+          f64.fill(0, hs.dptrace / 8, hs.dptrace / 8 + 64);
+          right(W, W + Q, dW, dW + Q, LDM, g, dg, 1, s.sgn, cz ? 2 : 0, s.ptrace, hs.dptrace);
+          addLayer(layout.layer(d, BLOCKS[b], k));
+        }
+      }
+      // Block A: the summed adjoint and its tangent, walked back with the states' tangents.
+      f64.copyWithin(s.lam / 8, r.lamA / 8, r.lamA / 8 + 512);
+      f64.copyWithin(hs.dlam / 8, h.cLamA / 8, h.cLamA / 8 + 512);
+      for (let k = d - 1; k >= 0; k--) {
+        this.#k.vec_layer_backward_tangent(
+          r.psiA + (k + 1) * 512 * 8,
+          h.dpsiA + (k + 1) * 512 * 8,
+          s.lam,
+          hs.dlam,
+          r.gates64 + k * 512,
+          r.dgates64 + k * 512,
+          1,
+          s.ptrace,
+          hs.dptrace,
+        );
+        addLayer(layout.layer(d, "A", k));
+      }
     }
   }
 }

@@ -19,6 +19,8 @@ const PARAMS = {
   slq_probes: 1,
   slq_steps: 5,
   exact_max_params: 0,
+  hvp: "exact",
+  hessian_precision: "f32",
   hvp_epsilon: 1e-4,
   density_bins: 50,
 };

@@ -1,5 +1,6 @@
 import { deepStrictEqual, equal, match, ok, throws } from "node:assert/strict";
-import { referenceLossGrad } from "../../lib/qnn/reference_simulator.ts";
+import { referenceLossGrad, referenceVjp } from "../../lib/qnn/reference_simulator.ts";
+import { crossEntropyHessianProduct } from "../../lib/qnn/loss.ts";
 import { InputError, validateInput } from "../../tools/qnn_check.ts";
 import { assertClose, rng } from "./_problems.ts";
 
@@ -131,4 +132,75 @@ Deno.test("qnn-check: validation names the field and what is wrong", () => {
   const ok1 = validateInput(validInput());
   equal(ok1.precision, "f64");
   equal(ok1.aggregate, "mean");
+});
+
+Deno.test("qnn-check: with v_phi and v_bias the output also carries H v and G v, matching reference-gradient differences", async () => {
+  const P = 4, d = 1;
+  const input = validInput(P, d, 2, 4);
+  const r = rng(12);
+  input.v_phi = Array.from(
+    { length: P },
+    () => Array.from({ length: 48 * d + 128 }, () => r() - 0.5),
+  );
+  input.v_bias = Array.from({ length: 196 }, () => r() - 0.5);
+  const { code, stdout, stderr } = await runTool(input);
+  equal(code, 0, stderr);
+  const out = JSON.parse(stdout);
+  deepStrictEqual(Object.keys(out), [
+    "logits",
+    "loss",
+    "grad_phi",
+    "grad_bias",
+    "hvp_phi",
+    "hvp_bias",
+    "gn_phi",
+    "gn_bias",
+  ]);
+  equal(out.hvp_phi.length, P);
+  equal(out.hvp_bias.length, 196);
+  const spec = { P, d };
+  const params = Float64Array.from([
+    ...(input.phi as number[][]).flat(),
+    ...(input.bias as number[]),
+  ]);
+  const v = Float64Array.from([
+    ...(input.v_phi as number[][]).flat(),
+    ...(input.v_bias as number[]),
+  ]);
+  const images = Float64Array.from((input.images as number[][]).flat());
+  const labels = input.labels as number[];
+  // H v: Richardson-extrapolated central differences of reference parameter-shift gradients.
+  const D = (h: number) => {
+    const gp = referenceLossGrad(spec, params.map((x, i) => x + h * v[i]), images, labels).grad;
+    const gm = referenceLossGrad(spec, params.map((x, i) => x - h * v[i]), images, labels).grad;
+    return gp.map((x, i) => (x - gm[i]) / (2 * h));
+  };
+  const a = D(1e-3), b = D(5e-4);
+  assertClose(
+    [...out.hvp_phi.flat(), ...out.hvp_bias],
+    b.map((x, i) => (4 * x - a[i]) / 3),
+    1e-8,
+    "H v",
+  );
+  // G v: J^T (softmax Hessian) J v with J v from differences of the reference logits.
+  const h = 1e-4;
+  const lp = referenceLossGrad(spec, params.map((x, i) => x + h * v[i]), images, labels).logits;
+  const lm = referenceLossGrad(spec, params.map((x, i) => x - h * v[i]), images, labels).logits;
+  const logits = referenceLossGrad(spec, params, images, labels).logits;
+  const jv = lp.map((x, i) => (x - lm[i]) / (2 * h));
+  const gn = referenceVjp(spec, params, images, crossEntropyHessianProduct(logits, jv, 2));
+  assertClose([...out.gn_phi.flat(), ...out.gn_bias], gn, 1e-6, "G v");
+});
+
+Deno.test("qnn-check: v_phi without v_bias (or a wrong length) is an input error naming the field", () => {
+  throws(() => validateInput({ ...validInput(), v_phi: [[1]] }), /v_bias: missing/);
+  throws(
+    () =>
+      validateInput({
+        ...validInput(4, 1),
+        v_phi: [[1], [2], [3], [4]],
+        v_bias: Array(196).fill(0),
+      }),
+    /v_phi\[0\]: expected 176 numbers, got 1/,
+  );
 });
