@@ -33,9 +33,18 @@ Deno.test("fetch_mnist local: the files' content is in the key, status names the
     await writeSmallMnist(data);
     await Deno.writeTextFile(join(data, "README"), "not part of the source (glob *-ubyte*)\n");
     const yaml = join(study, "pipeline.yaml");
-    const text = (await Deno.readTextFile(yaml))
-      .replace("mnist_source: embedded", "mnist_source: local")
-      .replace("mnist_local_dir: null", `mnist_local_dir: ${JSON.stringify(data)}`);
+    const original = await Deno.readTextFile(yaml);
+    const text = original
+      .replace("  mnist_source:\n    value: embedded", "  mnist_source:\n    value: local")
+      .replace(
+        "  mnist_local_dir:\n    value: null",
+        `  mnist_local_dir:\n    value: ${JSON.stringify(data)}`,
+      );
+    // Both edits must have applied, or this test would quietly run the embedded digits.
+    assert(
+      text.includes("value: local") && text.includes(JSON.stringify(data)),
+      "pipeline.yaml edited",
+    );
     await Deno.writeTextFile(yaml, text);
     const only = ["--only", "fetch_mnist"];
     const first = await cli(study, ["reproduce", ...only]);

@@ -334,7 +334,7 @@ Deno.test("fetch_mnist: a split with 0 images is refused at the source, not one 
       mnist_local_dir: dir,
       embedded_test_fraction: null,
     };
-    const { ctx } = await testContext(dir, "fetch_mnist", params, {}, OUTPUTS);
+    const { ctx } = await testContext(dir, "fetch_mnist", params, { local: dir }, OUTPUTS);
     await assertRejects(() => main(ctx), StepError, "the training set has 0 images");
     // Nothing was written for the next step to trip over.
     assertEquals(
