@@ -18,6 +18,12 @@ const COMMON: Record<string, OptionSpec> = {
   help: { type: "boolean", short: "h" },
 };
 
+/** `--set NAME=VALUE` and `--set-matrix AXIS=V1,V2` (repeatable): overrides on top of the profile. */
+const OVERRIDES: Record<string, OptionSpec> = {
+  set: { type: "string", multiple: true },
+  "set-matrix": { type: "string", multiple: true },
+};
+
 /** Options of each command. */
 export const COMMAND_OPTIONS: Record<string, Record<string, OptionSpec>> = {
   reproduce: {
@@ -30,11 +36,18 @@ export const COMMAND_OPTIONS: Record<string, Record<string, OptionSpec>> = {
     "no-wait": { type: "boolean" },
     pull: { type: "boolean" },
     remote: { type: "string" },
+    name: { type: "string" },
+    ...OVERRIDES,
     ...EXECUTOR_OPTIONS,
   },
-  status: { profile: { type: "string" } },
-  explain: { profile: { type: "string" } },
-  dag: { profile: { type: "string" }, format: { type: "string" }, instances: { type: "boolean" } },
+  status: { profile: { type: "string" }, ...OVERRIDES },
+  explain: { profile: { type: "string" }, ...OVERRIDES },
+  dag: {
+    profile: { type: "string" },
+    format: { type: "string" },
+    instances: { type: "boolean" },
+    ...OVERRIDES,
+  },
   verify: {
     jobs: { type: "string", short: "j" },
     "no-wait": { type: "boolean" },
@@ -62,8 +75,14 @@ export const COMMAND_OPTIONS: Record<string, Record<string, OptionSpec>> = {
     steps: { type: "string", multiple: true },
     tar: { type: "boolean" },
     "no-wait": { type: "boolean" },
+    ...OVERRIDES,
   },
 };
+
+const OVERRIDES_HELP =
+  `      --set N=V     override parameter N (a YAML value; repeatable), checked like a profile
+      --set-matrix A=V1,V2
+                    override the values of axis A (repeatable)`;
 
 const COMMON_HELP = `  -f, --file PATH   the pipeline file (default: ./pipeline.yaml)
       --store DIR   the artifact store (default: $PIPELINE_STORE, else artifacts/ next to the pipeline file)
@@ -72,7 +91,8 @@ const COMMON_HELP = `  -f, --file PATH   the pipeline file (default: ./pipeline.
 /** Help text of each command. */
 export const HELP: Record<string, string> = {
   reproduce:
-    `usage: cli.ts reproduce [--profile P] [--only STEP|INSTANCE ...] [--force STEP|INSTANCE ...]
+    `usage: cli.ts reproduce [--profile P] [--set N=V ...] [--set-matrix A=V,...] [--name NAME]
+                        [--only STEP|INSTANCE ...] [--force STEP|INSTANCE ...]
                         [--dry-run] [--jobs N] [--keep-going] [--no-wait]
                         [--pull [--remote URL|NAME]] [--executor local|slurm] [--slurm-* ...]
 
@@ -80,6 +100,8 @@ Brings every instance of the profile up to date: cached results are reused,
 everything else runs (in parallel, up to --jobs slots).
 
       --profile P   the profile (default: the pipeline's default_profile)
+${OVERRIDES_HELP}
+      --name NAME   name this run in the run history (deno task runs)
       --only X ...  run only these steps or instances and what they need upstream
       --force X ... rerun these steps or instances even if cached
       --dry-run     list what would run and why; run nothing
@@ -100,6 +122,7 @@ For each instance: up to date, or would run and why (compared with the last run 
 Read-only: never takes the lock.
 
       --profile P   the profile (default: the pipeline's default_profile)
+${OVERRIDES_HELP}
 ${COMMON_HELP}`,
   explain: `usage: cli.ts explain <instance id | step> [--profile P]
 
@@ -107,6 +130,7 @@ The instance's key and its parts, the difference from its last run, its run reco
 outputs with hashes and paths, and its log. Read-only.
 
       --profile P   the profile (default: the pipeline's default_profile)
+${OVERRIDES_HELP}
 ${COMMON_HELP}`,
   dag: `usage: cli.ts dag [--format mermaid|dot] [--instances] [--profile P]
 
@@ -115,6 +139,7 @@ Prints the step graph (or, with --instances, the instance graph of the profile).
       --format F    mermaid (default) or dot
       --instances   one node per instance instead of per step
       --profile P   the profile whose instances are drawn
+${OVERRIDES_HELP}
 ${COMMON_HELP}`,
   verify: `usage: cli.ts verify [--jobs N] [--no-wait]
        cli.ts verify --archive BUNDLE [--jobs N]
@@ -145,6 +170,7 @@ stale instances are listed. Writes the pin artifacts/pins/<name>.json so gc
 keeps what the archive came from. Check a bundle with 'verify --archive DIR'.
 
       --profile P   the profile (default: the pipeline's default_profile)
+${OVERRIDES_HELP}
   -o, --out DIR     the bundle directory, which must not exist; its name names the pin
                     (default: <store>/archives/<profile>-<UTC time>)
       --steps S,... archive these steps (or STEP.OUTPUT) instead of the pipeline file's choice

@@ -52,6 +52,18 @@ async function open(a: ParsedArgs): Promise<Project> {
   return await openProject(fileOf(a), a.values.store as string | undefined);
 }
 
+/**
+ * The profile a command works on: `--profile` plus any `--set`/`--set-matrix`
+ * overrides (an experiment profile; see docs/experiments.md).
+ */
+export function profileOf(engine: Project, a: ParsedArgs): string {
+  return engine.experiment(
+    a.values.profile as string | undefined,
+    a.values.set as string[] | undefined,
+    a.values["set-matrix"] as string[] | undefined,
+  );
+}
+
 /** Takes the store lock for `command` (waiting unless --no-wait); the caller releases it. */
 export async function lockStore(
   engine: Project,
@@ -75,7 +87,7 @@ export async function lockStore(
 export async function cmdReproduce(a: ParsedArgs, env: CommandEnv): Promise<number> {
   if (a.positionals.length) throw new UsageError(`unexpected argument '${a.positionals[0]}'`);
   const engine = await open(a);
-  const profile = engine.profile(a.values.profile as string | undefined);
+  const profile = profileOf(engine, a);
   const exp = engine.expansion(profile);
   const selected = selectInstances(exp, a.values.only as string[] | undefined);
   const forced = forcedIds(exp, a.values.force as string[] | undefined);
@@ -159,7 +171,7 @@ export async function cmdReproduce(a: ParsedArgs, env: CommandEnv): Promise<numb
 export async function cmdStatus(a: ParsedArgs, env: CommandEnv): Promise<number> {
   if (a.positionals.length) throw new UsageError(`unexpected argument '${a.positionals[0]}'`);
   const engine = await open(a);
-  const profile = engine.profile(a.values.profile as string | undefined);
+  const profile = profileOf(engine, a);
   const statuses = await computeStatus(engine, profile, engine.expansion(profile).instances);
   for (const l of statusLines(statuses)) env.out(l);
   env.out(statusSummary(statuses, profile));
@@ -172,7 +184,7 @@ export async function cmdExplain(a: ParsedArgs, env: CommandEnv): Promise<number
     throw new UsageError("explain takes exactly one instance id (or step name)");
   }
   const engine = await open(a);
-  const profile = engine.profile(a.values.profile as string | undefined);
+  const profile = profileOf(engine, a);
   const exp = engine.expansion(profile);
   const name = a.positionals[0];
   let inst = exp.byId.get(name);
@@ -208,7 +220,7 @@ export async function cmdDag(a: ParsedArgs, env: CommandEnv): Promise<number> {
     throw new UsageError(`--format must be mermaid or dot, got '${format}'`);
   }
   const engine = await open(a);
-  const profile = engine.profile(a.values.profile as string | undefined);
+  const profile = profileOf(engine, a);
   const g = a.values.instances
     ? instanceGraph(engine.expansion(profile))
     : stepGraph(engine.pipeline.order);

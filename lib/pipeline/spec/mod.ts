@@ -10,6 +10,7 @@ export * from "./diagnostics.ts";
 export * from "./executor_section.ts";
 export * from "./expand.ts";
 export * from "./load.ts";
+export * from "./overrides.ts";
 export * from "./schema.ts";
 export * from "./select.ts";
 export * from "./validate.ts";
