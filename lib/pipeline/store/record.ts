@@ -42,6 +42,22 @@ export interface RunRecord {
   cores: number;
   /** The run's log (stdout and stderr), stored as a blob. */
   log: { hash: string; size: number } | null;
+  /**
+   * What the step's process used, as its runtime measured it at exit
+   * (absent for records made before traces, or when the step exited early).
+   * Informational: never part of a key.
+   */
+  usage?: ResourceUsage;
+}
+
+/** A step process's resource use (see docs/experiments.md, "Resource traces"). */
+export interface ResourceUsage {
+  /** Peak resident set size, MiB. */
+  max_rss_mib: number;
+  cpu_user_s: number;
+  cpu_sys_s: number;
+  /** The host the step ran on (a cluster node), as the step saw it. */
+  host: string;
 }
 
 /** `index/<profile>/<instance>.json`: the key an instance last resolved to under a profile. */
