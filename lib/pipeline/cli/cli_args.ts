@@ -69,6 +69,7 @@ export const COMMAND_OPTIONS: Record<string, Record<string, OptionSpec>> = {
     jobs: { type: "string", short: "j" },
     "no-wait": { type: "boolean" },
   },
+  runs: { json: { type: "boolean" }, drop: { type: "string", multiple: true } },
   archive: {
     profile: { type: "string" },
     out: { type: "string", short: "o" },
@@ -219,6 +220,17 @@ is not used (that instance stays missing, and reproduce recomputes it).
 ${COMMON_HELP}
 
 Exit codes: 0 ok, 1 a remote object was corrupt, 2 usage, 3 lock held, 4 the remote failed.`,
+  runs: `usage: cli.ts runs [--json] [--drop NAME|ID ...]
+
+Lists the run history, newest first: every 'reproduce' records when it ran,
+its profile and --set overrides, the project's git commit (+ when the work
+tree had uncommitted changes), instances run / cached / failed, wall time,
+outcome, and the key each instance resolved to. While a run is listed, 'gc'
+keeps its results.
+
+      --json        the entries as JSON
+      --drop R ...  remove these runs (by name or id) from the history
+${COMMON_HELP}`,
   gc: `usage: cli.ts gc [--dry-run] [--no-wait]
 
 Drops blobs, records, trees, checkpoints and staging directories that neither
@@ -238,7 +250,8 @@ commands:
   explain     one instance's key, its parts, its last run and outputs
   dag         the step (or instance) graph as Mermaid or DOT
   verify      re-hash the store, quarantine corrupt blobs
-  gc          drop what the pipeline and the pins no longer reach
+  gc          drop what the pipeline, the pins and the listed runs no longer reach
+  runs        the run history (every reproduce), newest first
   archive     bundle a profile's final artifacts with RO-Crate provenance, and pin them
   push        upload results (or an archive) to a remote cache
   pull        download results (or an archive) from a remote cache

@@ -30,6 +30,7 @@ import {
 import { chooseExecutor, createExecutor, defaultJobs } from "../exec/mod.ts";
 import { explainLines, statusLines, statusSummary } from "./status_report.ts";
 import { pullHook } from "./remote_command.ts";
+import { checkRunName, recordRun } from "./run_history.ts";
 
 /** Exit code after an interruption (SIGINT/SIGTERM). */
 export const EXIT_INTERRUPTED = 130;
@@ -106,6 +107,8 @@ export async function cmdReproduce(a: ParsedArgs, env: CommandEnv): Promise<numb
     return 0;
   }
 
+  const runName = a.values.name as string | undefined;
+  await checkRunName(engine, runName);
   if (a.values.remote !== undefined && !a.values.pull) {
     throw new UsageError("--remote is for --pull (reproduce --pull --remote R)");
   }
@@ -113,6 +116,7 @@ export async function cmdReproduce(a: ParsedArgs, env: CommandEnv): Promise<numb
   const pull = a.values.pull ? await pullHook(engine, a, (m) => env.err(`note: ${m}`)) : undefined;
   const lock = await lockStore(engine, a, env, `reproduce --profile ${profile}`);
   const display = Display.forStdout();
+  const started = new Date();
   try {
     // We hold the lock, so no other run owns anything in tmp/.
     await engine.store.cleanTmp();
@@ -141,6 +145,13 @@ export async function cmdReproduce(a: ParsedArgs, env: CommandEnv): Promise<numb
       env.err(`error: ${publishError}; the results are in the store, nothing was half-published`);
     }
     if (pull) env.out(pull.summary());
+    const run = await recordRun(engine, {
+      name: runName,
+      profile,
+      started,
+      summary,
+      failed: summary.failed.length > 0 || publishError !== undefined,
+    });
     const parts = [
       `ran ${summary.ran.length}`,
       `cached ${summary.cached.length}`,
@@ -149,6 +160,9 @@ export async function cmdReproduce(a: ParsedArgs, env: CommandEnv): Promise<numb
     if (summary.notRun.length) parts.push(`not run ${summary.notRun.length}`);
     env.out(
       `${summary.interrupted ? "interrupted: " : ""}${parts.join(", ")} (profile ${profile})`,
+    );
+    env.out(
+      `run ${run.id}${run.name ? ` (${run.name})` : ""} recorded; see 'runs', 'metrics', 'trace'`,
     );
     if (summary.interrupted) return EXIT_INTERRUPTED;
     if (publishError) return 1;
