@@ -70,6 +70,15 @@ export const COMMAND_OPTIONS: Record<string, Record<string, OptionSpec>> = {
     "no-wait": { type: "boolean" },
   },
   runs: { json: { type: "boolean" }, drop: { type: "string", multiple: true } },
+  metrics: { json: { type: "boolean" } },
+  compare: {
+    rev: { type: "string" },
+    profile: { type: "string" },
+    json: { type: "boolean" },
+    md: { type: "boolean" },
+    plots: { type: "string" },
+    ...OVERRIDES,
+  },
   archive: {
     profile: { type: "string" },
     out: { type: "string", short: "o" },
@@ -231,6 +240,32 @@ keeps its results.
       --json        the entries as JSON
       --drop R ...  remove these runs (by name or id) from the history
 ${COMMON_HELP}`,
+  metrics: `usage: cli.ts metrics [RUN] [--json]
+
+The metrics the steps declare ('metrics:' in pipeline.yaml) of every instance
+of a run (by name or id; default: the newest run). A CSV metric shows its
+last row.
+
+      --json        as JSON
+${COMMON_HELP}`,
+  compare: `usage: cli.ts compare A B          two runs (name or id) or profiles
+       cli.ts compare A            A against the work tree (--profile, --set)
+       cli.ts compare --set N=V    the profile against the same with overrides
+       cli.ts compare --rev REV [B]  git revision REV's pipeline and code against B
+       cli.ts compare              the two newest runs
+
+The parameters that differ per instance, and every declared metric side by
+side with its absolute and relative change. A profile side is what the store
+holds for its current keys. --rev exports REV (git archive) to a temporary
+directory and computes its keys against the same store.
+
+      --profile P   the profile of the work-tree side (and of --rev)
+${OVERRIDES_HELP}
+      --json        as JSON
+      --md          as Markdown
+      --plots DIR   figures overlaying A and B (CSV metric series, JSON metrics
+                    against a numeric axis) as SVG, PNG and Vega-Lite, and DIR/index.html
+${COMMON_HELP}`,
   gc: `usage: cli.ts gc [--dry-run] [--no-wait]
 
 Drops blobs, records, trees, checkpoints and staging directories that neither
@@ -252,6 +287,8 @@ commands:
   verify      re-hash the store, quarantine corrupt blobs
   gc          drop what the pipeline, the pins and the listed runs no longer reach
   runs        the run history (every reproduce), newest first
+  metrics     the declared metrics of a run, per instance
+  compare     two runs, profiles, overrides or git revisions: parameters and metrics
   archive     bundle a profile's final artifacts with RO-Crate provenance, and pin them
   push        upload results (or an archive) to a remote cache
   pull        download results (or an archive) from a remote cache

@@ -23,6 +23,7 @@ import {
 } from "./commands.ts";
 import { cmdPull, cmdPush } from "./remote_command.ts";
 import { cmdRuns } from "./run_history.ts";
+import { cmdCompare, cmdMetrics } from "./compare_command.ts";
 import { PipelineError, UsageError } from "../spec/mod.ts";
 import { RemoteError } from "../remote/mod.ts";
 import { LockHeldError, StoreIoError } from "../store/mod.ts";
@@ -39,6 +40,8 @@ const COMMANDS: Record<string, (a: ParsedArgs, env: CommandEnv) => Promise<numbe
   push: cmdPush,
   pull: cmdPull,
   runs: cmdRuns,
+  metrics: cmdMetrics,
+  compare: cmdCompare,
 };
 
 /** Exit code when a remote cache fails (unreachable, access denied, missing bucket). */

@@ -116,10 +116,10 @@ export function parseOverrides(
 
 function overrideError(problems: Diagnostic[]): UsageError {
   const n = problems.length;
+  // A position inside a one-word value says nothing the flag itself does not.
+  const lines = problems.map((d) => formatDiagnostic({ ...d, pos: undefined }));
   return new UsageError(
-    `${problems.map(formatDiagnostic).join("\n")}\n${n} problem${
-      n === 1 ? "" : "s"
-    } in the overrides; nothing was run`,
+    `${lines.join("\n")}\n${n} problem${n === 1 ? "" : "s"} in the overrides; nothing was run`,
   );
 }
 

@@ -1,7 +1,7 @@
 /**
  * Validation of one step of a pipeline file, section by section (module,
  * matrix, params, inputs, outputs, permissions, resources, code, publish,
- * archive).
+ * archive, metrics).
  *
  * @module
  */
@@ -24,6 +24,7 @@ import {
 import { describe, type YamlChecker } from "./yaml_checker.ts";
 import { validateResources } from "./validate_resources.ts";
 import { validateArchive } from "./validate_archive.ts";
+import { validateMetrics } from "./validate_metrics.ts";
 
 const STEP_KEYS = [
   "module",
@@ -37,6 +38,7 @@ const STEP_KEYS = [
   "code",
   "publish",
   "archive",
+  "metrics",
 ];
 const PERMISSION_KEYS = ["net", "read", "env"];
 
@@ -84,6 +86,8 @@ export function validateStep(
   stepPublish(v, m, step);
   const arcE = v.entry(m, "archive");
   if (arcE) step.archive = validateArchive(v, arcE.value, step);
+  const metE = v.entry(m, "metrics");
+  if (metE) step.metrics = validateMetrics(v, metE.value, step);
   return step;
 }
 
