@@ -71,6 +71,7 @@ export const COMMAND_OPTIONS: Record<string, Record<string, OptionSpec>> = {
   },
   runs: { json: { type: "boolean" }, drop: { type: "string", multiple: true } },
   metrics: { json: { type: "boolean" } },
+  trace: { json: { type: "boolean" }, tsv: { type: "boolean" }, html: { type: "string" } },
   compare: {
     rev: { type: "string" },
     profile: { type: "string" },
@@ -266,6 +267,19 @@ ${OVERRIDES_HELP}
       --plots DIR   figures overlaying A and B (CSV metric series, JSON metrics
                     against a numeric axis) as SVG, PNG and Vega-Lite, and DIR/index.html
 ${COMMON_HELP}`,
+  trace: `usage: cli.ts trace [RUN] [--tsv | --json] [--html DIR]
+
+What each instance of a run (default: the newest) used, as its step process
+measured itself at exit: peak resident memory, CPU user and system seconds,
+wall time, cores and host (the node, under Slurm); then per-step totals
+checked against the declared 'resources.memory' (a warning when exceeded).
+A cached instance shows the run that made its result.
+
+      --tsv         tab-separated values
+      --json        as JSON
+      --html DIR    DIR/index.html: a timeline of the instances (bars coloured
+                    by step, also as SVG/PNG) and the cost tables
+${COMMON_HELP}`,
   gc: `usage: cli.ts gc [--dry-run] [--no-wait]
 
 Drops blobs, records, trees, checkpoints and staging directories that neither
@@ -289,6 +303,7 @@ commands:
   runs        the run history (every reproduce), newest first
   metrics     the declared metrics of a run, per instance
   compare     two runs, profiles, overrides or git revisions: parameters and metrics
+  trace       a run's resource use per instance (memory, CPU, wall), timeline
   archive     bundle a profile's final artifacts with RO-Crate provenance, and pin them
   push        upload results (or an archive) to a remote cache
   pull        download results (or an archive) from a remote cache

@@ -24,6 +24,7 @@ import {
 import { cmdPull, cmdPush } from "./remote_command.ts";
 import { cmdRuns } from "./run_history.ts";
 import { cmdCompare, cmdMetrics } from "./compare_command.ts";
+import { cmdTrace } from "./trace_command.ts";
 import { PipelineError, UsageError } from "../spec/mod.ts";
 import { RemoteError } from "../remote/mod.ts";
 import { LockHeldError, StoreIoError } from "../store/mod.ts";
@@ -42,6 +43,7 @@ const COMMANDS: Record<string, (a: ParsedArgs, env: CommandEnv) => Promise<numbe
   runs: cmdRuns,
   metrics: cmdMetrics,
   compare: cmdCompare,
+  trace: cmdTrace,
 };
 
 /** Exit code when a remote cache fails (unreachable, access denied, missing bucket). */
