@@ -53,7 +53,11 @@ export const COMMAND_OPTIONS: Record<string, Record<string, OptionSpec>> = {
     "no-wait": { type: "boolean" },
     archive: { type: "string" },
   },
-  gc: { "dry-run": { type: "boolean" }, "no-wait": { type: "boolean" } },
+  gc: {
+    "dry-run": { type: "boolean" },
+    "no-wait": { type: "boolean" },
+    "no-runs": { type: "boolean" },
+  },
   push: {
     remote: { type: "string" },
     profile: { type: "string" },
@@ -280,12 +284,15 @@ A cached instance shows the run that made its result.
       --html DIR    DIR/index.html: a timeline of the instances (bars coloured
                     by step, also as SVG/PNG) and the cost tables
 ${COMMON_HELP}`,
-  gc: `usage: cli.ts gc [--dry-run] [--no-wait]
+  gc: `usage: cli.ts gc [--dry-run] [--no-runs] [--no-wait]
 
 Drops blobs, records, trees, checkpoints and staging directories that neither
-the current pipeline (any profile) nor the pins (artifacts/pins/*.json) reach.
+the current pipeline (any profile), the pins (artifacts/pins/*.json) nor the
+listed runs ('runs') reach.
 
       --dry-run     only report what would be freed
+      --no-runs     ignore the run history: keep only what the pipeline and the pins reach
+                    (the listed runs stay listed; their dropped results read as missing)
       --no-wait     exit 3 instead of waiting for the store lock
 ${COMMON_HELP}`,
 };

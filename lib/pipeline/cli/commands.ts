@@ -310,7 +310,10 @@ export async function cmdGc(a: ParsedArgs, env: CommandEnv): Promise<number> {
       env.out("the store is empty; nothing to collect");
       return 0;
     }
-    const r = await collectGarbage(engine.store, await liveSet(engine), { dryRun });
+    const r = await collectGarbage(engine.store, await liveSet(engine), {
+      dryRun,
+      ignoreRuns: Boolean(a.values["no-runs"]),
+    });
     const verb = dryRun ? "would free" : "freed";
     const line = (what: string, f: { count: number; bytes: number }) =>
       env.out(`  ${what.padEnd(12)} ${String(f.count).padStart(6)}  ${formatBytes(f.bytes)}`);

@@ -73,7 +73,7 @@ export interface LiveSet {
 export async function collectGarbage(
   store: Store,
   live: LiveSet,
-  opts: { dryRun: boolean },
+  opts: { dryRun: boolean; ignoreRuns?: boolean },
 ): Promise<GcReport> {
   const keepRecords = new Set<string>();
   const keepBlobs = new Set<string>();
@@ -88,7 +88,7 @@ export async function collectGarbage(
 
   for (const rec of live.records) await keepRecord(rec);
   // A listed run keeps what it resolved to, so `compare`/`metrics` still find it.
-  for (const key of await runKeys(store)) {
+  for (const key of opts.ignoreRuns ? [] : await runKeys(store)) {
     const rec = await store.readRecord(key);
     if (rec) await keepRecord(rec);
   }

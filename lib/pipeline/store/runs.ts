@@ -29,7 +29,7 @@ export interface RunInstance {
 /** `runs/<id>.json`. */
 export interface RunEntry {
   format: number;
-  /** `<UTC time>-<4 hex>`, sortable by time. */
+  /** `<UTC time to the millisecond>-<4 hex>` (`20261201T205918.732Z-4d06`), sortable by time. */
   id: string;
   /** The `--name` given, if any (unique among listed runs). */
   name: string | null;
@@ -54,7 +54,8 @@ export function runsDir(store: Store): string {
 
 /** A fresh run id for a run started at `time`. */
 export function newRunId(time: Date): string {
-  const t = time.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  // Milliseconds keep two runs of the same second in order.
+  const t = time.toISOString().replace(/[-:]/g, "");
   const r = crypto.getRandomValues(new Uint8Array(2));
   return `${t}-${[...r].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
