@@ -12,6 +12,8 @@
  * @module
  */
 
+import process from "node:process";
+
 /** One instance of an upstream step gathered into a list input (fan-in). */
 export interface GatheredInput {
   /** The upstream instance id, e.g. `train[P=4,d=2,seed=1001]`. */
@@ -133,6 +135,23 @@ export interface StepContext extends Omit<ContextFile, "protocol">, ParamReaders
 
 /** Marker that starts a progress line on stderr: `::progress:: <fraction> <message>`. */
 export const PROGRESS_PREFIX = "::progress::";
+
+/**
+ * Prefix of the stderr line a step's runtime writes when it ends: what the
+ * step's whole process used (`StepUsage` as JSON), for the run's trace.
+ */
+export const RESOURCES_PREFIX = "::resources::";
+
+/** What a step process used, measured by the process itself at exit. */
+export interface StepUsage {
+  /** Peak resident memory (getrusage ru_maxrss), in KiB. */
+  max_rss_kib: number;
+  /** CPU seconds in user and kernel mode, over every thread (workers included). */
+  cpu_user_s: number;
+  cpu_sys_s: number;
+  /** Where it ran (null when the host name could not be read). */
+  host: string | null;
+}
 
 /** Raised for errors that should be shown to the user without a stack trace. */
 export class StepError extends Error {
@@ -309,8 +328,32 @@ export async function runStep(main: (ctx: StepContext) => Promise<void> | void):
   } catch (e) {
     if (e instanceof StepError) console.error(`error: ${e.message}`);
     else console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    reportUsage();
     Deno.exit(1);
   }
+  reportUsage();
+}
+
+/**
+ * Writes the `::resources::` line: getrusage of this process, which needs
+ * no permission and covers its whole life and every thread, wherever it runs
+ * (a cluster node included), without relying on the cluster's accounting.
+ */
+export function reportUsage(): void {
+  let host: string | null = null;
+  try {
+    host = Deno.hostname();
+  } catch {
+    // not granted (an older engine's command line): the engine's host stands in
+  }
+  const u = process.resourceUsage();
+  const usage: StepUsage = {
+    max_rss_kib: u.maxRSS,
+    cpu_user_s: u.userCPUTime / 1e6,
+    cpu_sys_s: u.systemCPUTime / 1e6,
+    host,
+  };
+  Deno.stderr.writeSync(new TextEncoder().encode(`${RESOURCES_PREFIX} ${JSON.stringify(usage)}\n`));
 }
 
 /**

@@ -79,7 +79,10 @@ Deno.test("hessian step: exact (f64, f32) and central products give the same lam
       ins,
       OUTPUTS,
     );
-    await rejects(main(bad2.ctx), /parameter 'hvp' must be one of "exact", "central", got "forward"/);
+    await rejects(
+      main(bad2.ctx),
+      /parameter 'hvp' must be one of "exact", "central", got "forward"/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

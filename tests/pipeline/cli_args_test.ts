@@ -68,6 +68,7 @@ Deno.test("the step command grants exactly the listed paths", () => {
     "--allow-read=/p/steps/s.ts,/p/in",
     "--allow-write=/p/out",
     "--allow-env=HOME",
+    "--allow-sys=hostname",
     "/p/steps/s.ts",
     "/p/artifacts/tmp/a/context.json",
   ]);

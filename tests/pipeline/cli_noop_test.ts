@@ -1,7 +1,8 @@
 /**
  * A run that runs nothing writes nothing: every file in the store and under
  * out/ keeps its bytes, inode and mtime (watchers, LaTeX builds, rsync and
- * backups then have nothing to redo).
+ * backups then have nothing to redo). The only new file is the run's entry
+ * in the history (runs/), which every reproduce writes.
  */
 
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
@@ -21,7 +22,12 @@ Deno.test("no-op: a reproduce with nothing to run leaves every file in the store
     const second = await cli(dir, ["reproduce"]);
     equal(second.code, 0, second.stdout + second.stderr);
     deepStrictEqual(ran(second.stdout), []);
-    deepStrictEqual(await snapshotFiles(join(dir, "artifacts")), before);
+    const after = await snapshotFiles(join(dir, "artifacts"));
+    const isRun = (l: string) => l.startsWith("/runs/");
+    deepStrictEqual(after.filter((l) => !isRun(l)), before.filter((l) => !isRun(l)));
+    // Every earlier run entry is untouched; the history gained this run.
+    deepStrictEqual(after.filter(isRun).filter((l) => before.includes(l)), before.filter(isRun));
+    equal(after.filter(isRun).length, before.filter(isRun).length + 1);
   } finally {
     await removeProject(dir);
   }

@@ -43,6 +43,7 @@ import {
   type OutputEntry,
   RECORD_FORMAT,
   removeAll,
+  type ResourceUsage,
   type RunRecord,
   storeIoError,
 } from "../store/mod.ts";
@@ -50,6 +51,8 @@ import {
   type ContextFile,
   type InputValue,
   PROGRESS_PREFIX,
+  RESOURCES_PREFIX,
+  type StepUsage,
   type UpstreamRecord,
 } from "../../step/mod.ts";
 
@@ -130,6 +133,8 @@ interface Stage {
   checkpoint: string;
   /** Declared output name -> where the step writes it. */
   outputs: Record<string, string>;
+  /** The step's `::resources::` report, once it wrote one. */
+  usage?: ResourceUsage;
 }
 
 /** A failed phase: why, for the user. */
@@ -208,6 +213,10 @@ function launch(req: RunRequest, st: Stage, logPath: string, o: LaunchOptions): 
         if (Number.isFinite(f)) req.onProgress?.(f, m![2] ?? "");
         return;
       }
+      if (stream === "stderr" && line.startsWith(RESOURCES_PREFIX)) {
+        st.usage = parseUsage(line.slice(RESOURCES_PREFIX.length)) ?? st.usage;
+        return;
+      }
       if (stream === "stdout") req.onLine?.(line);
     },
   };
@@ -215,6 +224,22 @@ function launch(req: RunRequest, st: Stage, logPath: string, o: LaunchOptions): 
     return req.executor.adopt(execReq, o.adoptJob);
   }
   return req.executor.start(execReq);
+}
+
+/** A `::resources::` report as the record keeps it; undefined when malformed. */
+export function parseUsage(json: string): ResourceUsage | undefined {
+  try {
+    const u = JSON.parse(json) as StepUsage;
+    if (![u.max_rss_kib, u.cpu_user_s, u.cpu_sys_s].every((x) => Number.isFinite(x))) return;
+    return {
+      max_rss_mib: Math.round(u.max_rss_kib / 1024 * 10) / 10,
+      cpu_user_s: Math.round(u.cpu_user_s * 1000) / 1000,
+      cpu_sys_s: Math.round(u.cpu_sys_s * 1000) / 1000,
+      host: typeof u.host === "string" ? u.host : Deno.hostname(),
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 /** How the process ended, as a failure message (undefined: it succeeded). */
@@ -339,6 +364,7 @@ async function record(
     executor: req.executor.name,
     cores: req.cores,
     log,
+    ...(st.usage ? { usage: st.usage } : {}),
   };
   // Only runs that needed more than one attempt (or were adopted) say so: others stay as before.
   if (attempts.length > 1 || attempts.some((a) => a.adopted)) rec.attempts = attempts;
@@ -559,7 +585,9 @@ async function attemptOnce(
 /** The last `n` lines of a log file. */
 export async function logTail(path: string, n = 20): Promise<string[]> {
   try {
-    const lines = (await Deno.readTextFile(path)).split("\n");
+    // The resource report is for the trace, not for a reader of the failure.
+    const lines = (await Deno.readTextFile(path)).split("\n")
+      .filter((l) => !l.startsWith(RESOURCES_PREFIX));
     if (lines.at(-1) === "") lines.pop();
     return lines.slice(-n);
   } catch {

@@ -8,20 +8,27 @@
 
 import { resolve } from "node:path";
 import {
+  canonicalJson,
   CodeGraphs,
   type CodeInfo,
   digestSource,
+  sha256Hex,
   type SourceDigest,
   sourceGrants,
   SourceMissingError,
   StatCache,
 } from "../keys/mod.ts";
 import {
+  addOverrideProfile,
   displayPath,
+  effectiveOverrides,
   expandPipeline,
   type Expansion,
   type Instance,
   loadPipeline,
+  noOverrides,
+  type Overrides,
+  parseOverrides,
   type Pipeline,
   PipelineError,
   type ResolvedSource,
@@ -45,6 +52,8 @@ export class Project {
   #expansions = new Map<string, Expansion>();
   #statCache?: Promise<StatCache>;
   #digests = new Map<string, Promise<SourceDigest>>();
+  /** The profiles made from command-line overrides: name -> base profile and overrides. */
+  readonly experiments = new Map<string, { base: string; overrides: Overrides }>();
 
   constructor(readonly pipeline: Pipeline, readonly store: Store) {
     this.code = new CodeGraphs(pipeline.spec.dir);
@@ -64,6 +73,32 @@ export class Project {
       throw new UsageError(`unknown profile '${p}' (profiles: ${this.profiles.join(", ")})`);
     }
     return p;
+  }
+
+  /**
+   * The profile for `base` plus command-line overrides (`--set`,
+   * `--set-matrix`): `base` itself when they change nothing, else
+   * `<base>+<8 hex>` named after the effective overrides, so the same
+   * parameters always get the same name (and index, logs, published copies).
+   * Invalid overrides are a `UsageError`.
+   *
+   * @example
+   * ```ts ignore
+   * project.experiment("smoke", ["epochs=3"], []); // "smoke+1f0c9a2b"
+   * ```
+   */
+  experiment(base: string | undefined, sets: string[] = [], matrixSets: string[] = []): string {
+    const b = this.profile(base);
+    if (!sets.length && !matrixSets.length) return b;
+    const parsed = parseOverrides(this.pipeline, sets, matrixSets);
+    const o = effectiveOverrides(this.pipeline, b, parsed);
+    if (noOverrides(o)) return b;
+    const name = `${b}+${sha256Hex(canonicalJson(o)).slice(0, 8)}`;
+    if (!this.experiments.has(name)) {
+      addOverrideProfile(this.pipeline, b, name, o);
+      this.experiments.set(name, { base: b, overrides: o });
+    }
+    return name;
   }
 
   /** The instances under a profile (cached). */

@@ -18,7 +18,7 @@ import {
   writeArchive,
 } from "../archive/mod.ts";
 import { intOption, type ParsedArgs } from "./cli_args.ts";
-import { type CommandEnv, lockStore } from "./commands.ts";
+import { type CommandEnv, lockStore, profileOf } from "./commands.ts";
 import { UsageError } from "../spec/mod.ts";
 import { formatBytes } from "./display.ts";
 import { openProject } from "../build/mod.ts";
@@ -37,7 +37,7 @@ export async function cmdArchive(a: ParsedArgs, env: CommandEnv): Promise<number
     (a.values.file as string | undefined) ?? "pipeline.yaml",
     a.values.store as string | undefined,
   );
-  const profile = engine.profile(a.values.profile as string | undefined);
+  const profile = profileOf(engine, a);
   const steps = engine.pipeline.spec.steps;
   const named = a.values.steps as string[] | undefined;
   const selection = named ? stepsSelection(steps, named) : defaultSelection(steps);

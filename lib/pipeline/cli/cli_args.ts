@@ -18,6 +18,12 @@ const COMMON: Record<string, OptionSpec> = {
   help: { type: "boolean", short: "h" },
 };
 
+/** `--set NAME=VALUE` and `--set-matrix AXIS=V1,V2` (repeatable): overrides on top of the profile. */
+const OVERRIDES: Record<string, OptionSpec> = {
+  set: { type: "string", multiple: true },
+  "set-matrix": { type: "string", multiple: true },
+};
+
 /** Options of each command. */
 export const COMMAND_OPTIONS: Record<string, Record<string, OptionSpec>> = {
   reproduce: {
@@ -31,17 +37,28 @@ export const COMMAND_OPTIONS: Record<string, Record<string, OptionSpec>> = {
     "no-wait": { type: "boolean" },
     pull: { type: "boolean" },
     remote: { type: "string" },
+    name: { type: "string" },
+    ...OVERRIDES,
     ...EXECUTOR_OPTIONS,
   },
-  status: { profile: { type: "string" } },
-  explain: { profile: { type: "string" } },
-  dag: { profile: { type: "string" }, format: { type: "string" }, instances: { type: "boolean" } },
+  status: { profile: { type: "string" }, ...OVERRIDES },
+  explain: { profile: { type: "string" }, ...OVERRIDES },
+  dag: {
+    profile: { type: "string" },
+    format: { type: "string" },
+    instances: { type: "boolean" },
+    ...OVERRIDES,
+  },
   verify: {
     jobs: { type: "string", short: "j" },
     "no-wait": { type: "boolean" },
     archive: { type: "string" },
   },
-  gc: { "dry-run": { type: "boolean" }, "no-wait": { type: "boolean" } },
+  gc: {
+    "dry-run": { type: "boolean" },
+    "no-wait": { type: "boolean" },
+    "no-runs": { type: "boolean" },
+  },
   push: {
     remote: { type: "string" },
     profile: { type: "string" },
@@ -57,14 +74,31 @@ export const COMMAND_OPTIONS: Record<string, Record<string, OptionSpec>> = {
     jobs: { type: "string", short: "j" },
     "no-wait": { type: "boolean" },
   },
+  runs: { json: { type: "boolean" }, drop: { type: "string", multiple: true } },
+  metrics: { json: { type: "boolean" } },
+  trace: { json: { type: "boolean" }, tsv: { type: "boolean" }, html: { type: "string" } },
+  compare: {
+    rev: { type: "string" },
+    profile: { type: "string" },
+    json: { type: "boolean" },
+    md: { type: "boolean" },
+    plots: { type: "string" },
+    ...OVERRIDES,
+  },
   archive: {
     profile: { type: "string" },
     out: { type: "string", short: "o" },
     steps: { type: "string", multiple: true },
     tar: { type: "boolean" },
     "no-wait": { type: "boolean" },
+    ...OVERRIDES,
   },
 };
+
+const OVERRIDES_HELP =
+  `      --set N=V     override parameter N (a YAML value; repeatable), checked like a profile
+      --set-matrix A=V1,V2
+                    override the values of axis A (repeatable)`;
 
 const COMMON_HELP = `  -f, --file PATH   the pipeline file (default: ./pipeline.yaml)
       --store DIR   the artifact store (default: $PIPELINE_STORE, else artifacts/ next to the pipeline file)
@@ -73,7 +107,8 @@ const COMMON_HELP = `  -f, --file PATH   the pipeline file (default: ./pipeline.
 /** Help text of each command. */
 export const HELP: Record<string, string> = {
   reproduce:
-    `usage: cli.ts reproduce [--profile P] [--only STEP|INSTANCE ...] [--force STEP|INSTANCE ...]
+    `usage: cli.ts reproduce [--profile P] [--set N=V ...] [--set-matrix A=V,...] [--name NAME]
+                        [--only STEP|INSTANCE ...] [--force STEP|INSTANCE ...]
                         [--dry-run] [--jobs N] [--memory M] [--keep-going] [--no-wait]
                         [--pull [--remote URL|NAME]] [--executor local|slurm] [--slurm-* ...]
 
@@ -81,6 +116,8 @@ Brings every instance of the profile up to date: cached results are reused,
 everything else runs (in parallel, up to --jobs slots).
 
       --profile P   the profile (default: the pipeline's default_profile)
+${OVERRIDES_HELP}
+      --name NAME   name this run in the run history (deno task runs)
       --only X ...  run only these steps or instances and what they need upstream
       --force X ... rerun these steps or instances even if cached
       --dry-run     list what would run and why; run nothing
@@ -103,6 +140,7 @@ For each instance: up to date, or would run and why (compared with the last run 
 Read-only: never takes the lock.
 
       --profile P   the profile (default: the pipeline's default_profile)
+${OVERRIDES_HELP}
 ${COMMON_HELP}`,
   explain: `usage: cli.ts explain <instance id | step> [--profile P]
 
@@ -110,6 +148,7 @@ The instance's key and its parts, the difference from its last run, its run reco
 outputs with hashes and paths, and its log. Read-only.
 
       --profile P   the profile (default: the pipeline's default_profile)
+${OVERRIDES_HELP}
 ${COMMON_HELP}`,
   dag: `usage: cli.ts dag [--format mermaid|dot] [--instances] [--profile P]
 
@@ -118,6 +157,7 @@ Prints the step graph (or, with --instances, the instance graph of the profile).
       --format F    mermaid (default) or dot
       --instances   one node per instance instead of per step
       --profile P   the profile whose instances are drawn
+${OVERRIDES_HELP}
 ${COMMON_HELP}`,
   verify: `usage: cli.ts verify [--jobs N] [--no-wait]
        cli.ts verify --archive BUNDLE [--jobs N]
@@ -148,6 +188,7 @@ stale instances are listed. Writes the pin artifacts/pins/<name>.json so gc
 keeps what the archive came from. Check a bundle with 'verify --archive DIR'.
 
       --profile P   the profile (default: the pipeline's default_profile)
+${OVERRIDES_HELP}
   -o, --out DIR     the bundle directory, which must not exist; its name names the pin
                     (default: <store>/archives/<profile>-<UTC time>)
       --steps S,... archive these steps (or STEP.OUTPUT) instead of the pipeline file's choice
@@ -196,12 +237,65 @@ is not used (that instance stays missing, and reproduce recomputes it).
 ${COMMON_HELP}
 
 Exit codes: 0 ok, 1 a remote object was corrupt, 2 usage, 3 lock held, 4 the remote failed.`,
-  gc: `usage: cli.ts gc [--dry-run] [--no-wait]
+  runs: `usage: cli.ts runs [--json] [--drop NAME|ID ...]
+
+Lists the run history, newest first: every 'reproduce' records when it ran,
+its profile and --set overrides, the project's git commit (+ when the work
+tree had uncommitted changes), instances run / cached / failed, wall time,
+outcome, and the key each instance resolved to. While a run is listed, 'gc'
+keeps its results.
+
+      --json        the entries as JSON
+      --drop R ...  remove these runs (by name or id) from the history
+${COMMON_HELP}`,
+  metrics: `usage: cli.ts metrics [RUN] [--json]
+
+The metrics the steps declare ('metrics:' in pipeline.yaml) of every instance
+of a run (by name or id; default: the newest run). A CSV metric shows its
+last row.
+
+      --json        as JSON
+${COMMON_HELP}`,
+  compare: `usage: cli.ts compare A B          two runs (name or id) or profiles
+       cli.ts compare A            A against the work tree (--profile, --set)
+       cli.ts compare --set N=V    the profile against the same with overrides
+       cli.ts compare --rev REV [B]  git revision REV's pipeline and code against B
+       cli.ts compare              the two newest runs
+
+The parameters that differ per instance, and every declared metric side by
+side with its absolute and relative change. A profile side is what the store
+holds for its current keys. --rev exports REV (git archive) to a temporary
+directory and computes its keys against the same store.
+
+      --profile P   the profile of the work-tree side (and of --rev)
+${OVERRIDES_HELP}
+      --json        as JSON
+      --md          as Markdown
+      --plots DIR   figures overlaying A and B (CSV metric series, JSON metrics
+                    against a numeric axis) as SVG, PNG and Vega-Lite, and DIR/index.html
+${COMMON_HELP}`,
+  trace: `usage: cli.ts trace [RUN] [--tsv | --json] [--html DIR]
+
+What each instance of a run (default: the newest) used, as its step process
+measured itself at exit: peak resident memory, CPU user and system seconds,
+wall time, cores and host (the node, under Slurm); then per-step totals
+checked against the declared 'resources.memory' (a warning when exceeded).
+A cached instance shows the run that made its result.
+
+      --tsv         tab-separated values
+      --json        as JSON
+      --html DIR    DIR/index.html: a timeline of the instances (bars coloured
+                    by step, also as SVG/PNG) and the cost tables
+${COMMON_HELP}`,
+  gc: `usage: cli.ts gc [--dry-run] [--no-runs] [--no-wait]
 
 Drops blobs, records, trees, checkpoints and staging directories that neither
-the current pipeline (any profile) nor the pins (artifacts/pins/*.json) reach.
+the current pipeline (any profile), the pins (artifacts/pins/*.json) nor the
+listed runs ('runs') reach.
 
       --dry-run     only report what would be freed
+      --no-runs     ignore the run history: keep only what the pipeline and the pins reach
+                    (the listed runs stay listed; their dropped results read as missing)
       --no-wait     exit 3 instead of waiting for the store lock
 ${COMMON_HELP}`,
 };
@@ -215,7 +309,11 @@ commands:
   explain     one instance's key, its parts, its last run and outputs
   dag         the step (or instance) graph as Mermaid or DOT
   verify      re-hash the store, quarantine corrupt blobs
-  gc          drop what the pipeline and the pins no longer reach
+  gc          drop what the pipeline, the pins and the listed runs no longer reach
+  runs        the run history (every reproduce), newest first
+  metrics     the declared metrics of a run, per instance
+  compare     two runs, profiles, overrides or git revisions: parameters and metrics
+  trace       a run's resource use per instance (memory, CPU, wall), timeline
   archive     bundle a profile's final artifacts with RO-Crate provenance, and pin them
   push        upload results (or an archive) to a remote cache
   pull        download results (or an archive) from a remote cache

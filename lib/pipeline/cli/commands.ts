@@ -32,6 +32,7 @@ import {
 import { chooseExecutor, createExecutor, defaultJobs } from "../exec/mod.ts";
 import { explainLines, statusLines, statusSummary } from "./status_report.ts";
 import { pullHook } from "./remote_command.ts";
+import { checkRunName, recordRun } from "./run_history.ts";
 
 /** Exit code after an interruption (SIGINT/SIGTERM). */
 export const EXIT_INTERRUPTED = 130;
@@ -52,6 +53,18 @@ function fileOf(a: ParsedArgs): string {
 
 async function open(a: ParsedArgs): Promise<Project> {
   return await openProject(fileOf(a), a.values.store as string | undefined);
+}
+
+/**
+ * The profile a command works on: `--profile` plus any `--set`/`--set-matrix`
+ * overrides (an experiment profile; see docs/experiments.md).
+ */
+export function profileOf(engine: Project, a: ParsedArgs): string {
+  return engine.experiment(
+    a.values.profile as string | undefined,
+    a.values.set as string[] | undefined,
+    a.values["set-matrix"] as string[] | undefined,
+  );
 }
 
 /** Takes the store lock for `command` (waiting unless --no-wait); the caller releases it. */
@@ -77,7 +90,7 @@ export async function lockStore(
 export async function cmdReproduce(a: ParsedArgs, env: CommandEnv): Promise<number> {
   if (a.positionals.length) throw new UsageError(`unexpected argument '${a.positionals[0]}'`);
   const engine = await open(a);
-  const profile = engine.profile(a.values.profile as string | undefined);
+  const profile = profileOf(engine, a);
   const exp = engine.expansion(profile);
   const selected = selectInstances(exp, a.values.only as string[] | undefined);
   const forced = forcedIds(exp, a.values.force as string[] | undefined);
@@ -108,6 +121,8 @@ export async function cmdReproduce(a: ParsedArgs, env: CommandEnv): Promise<numb
     return 0;
   }
 
+  const runName = a.values.name as string | undefined;
+  await checkRunName(engine, runName);
   if (a.values.remote !== undefined && !a.values.pull) {
     throw new UsageError("--remote is for --pull (reproduce --pull --remote R)");
   }
@@ -115,6 +130,7 @@ export async function cmdReproduce(a: ParsedArgs, env: CommandEnv): Promise<numb
   const pull = a.values.pull ? await pullHook(engine, a, (m) => env.err(`note: ${m}`)) : undefined;
   const lock = await lockStore(engine, a, env, `reproduce --profile ${profile}`);
   const display = Display.forStdout();
+  const started = new Date();
   try {
     const executor = createExecutor(choice, {
       storeRoot: engine.store.root,
@@ -161,6 +177,13 @@ export async function cmdReproduce(a: ParsedArgs, env: CommandEnv): Promise<numb
       env.err(`error: ${publishError}; the results are in the store, nothing was half-published`);
     }
     if (pull) env.out(pull.summary());
+    const run = await recordRun(engine, {
+      name: runName,
+      profile,
+      started,
+      summary,
+      failed: summary.failed.length > 0 || publishError !== undefined,
+    });
     const parts = [
       `ran ${summary.ran.length}`,
       `cached ${summary.cached.length}`,
@@ -169,6 +192,9 @@ export async function cmdReproduce(a: ParsedArgs, env: CommandEnv): Promise<numb
     if (summary.notRun.length) parts.push(`not run ${summary.notRun.length}`);
     env.out(
       `${summary.interrupted ? "interrupted: " : ""}${parts.join(", ")} (profile ${profile})`,
+    );
+    env.out(
+      `run ${run.id}${run.name ? ` (${run.name})` : ""} recorded; see 'runs', 'metrics', 'trace'`,
     );
     if (summary.interrupted) return EXIT_INTERRUPTED;
     if (publishError) return 1;
@@ -191,7 +217,7 @@ export async function cmdReproduce(a: ParsedArgs, env: CommandEnv): Promise<numb
 export async function cmdStatus(a: ParsedArgs, env: CommandEnv): Promise<number> {
   if (a.positionals.length) throw new UsageError(`unexpected argument '${a.positionals[0]}'`);
   const engine = await open(a);
-  const profile = engine.profile(a.values.profile as string | undefined);
+  const profile = profileOf(engine, a);
   const statuses = await computeStatus(engine, profile, engine.expansion(profile).instances);
   for (const l of statusLines(statuses)) env.out(l);
   // Jobs submitted and not settled: running now (an engine follows them), or left by a
@@ -212,7 +238,7 @@ export async function cmdExplain(a: ParsedArgs, env: CommandEnv): Promise<number
     throw new UsageError("explain takes exactly one instance id (or step name)");
   }
   const engine = await open(a);
-  const profile = engine.profile(a.values.profile as string | undefined);
+  const profile = profileOf(engine, a);
   const exp = engine.expansion(profile);
   const name = a.positionals[0];
   let inst = exp.byId.get(name);
@@ -248,7 +274,7 @@ export async function cmdDag(a: ParsedArgs, env: CommandEnv): Promise<number> {
     throw new UsageError(`--format must be mermaid or dot, got '${format}'`);
   }
   const engine = await open(a);
-  const profile = engine.profile(a.values.profile as string | undefined);
+  const profile = profileOf(engine, a);
   const g = a.values.instances
     ? instanceGraph(engine.expansion(profile))
     : stepGraph(engine.pipeline.order);
@@ -324,7 +350,10 @@ export async function cmdGc(a: ParsedArgs, env: CommandEnv): Promise<number> {
       env.out("the store is empty; nothing to collect");
       return 0;
     }
-    const r = await collectGarbage(engine.store, await liveSet(engine), { dryRun });
+    const r = await collectGarbage(engine.store, await liveSet(engine), {
+      dryRun,
+      ignoreRuns: Boolean(a.values["no-runs"]),
+    });
     const verb = dryRun ? "would free" : "freed";
     const line = (what: string, f: { count: number; bytes: number }) =>
       env.out(`  ${what.padEnd(12)} ${String(f.count).padStart(6)}  ${formatBytes(f.bytes)}`);

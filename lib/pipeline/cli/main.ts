@@ -1,6 +1,6 @@
 /**
  * The pipeline engine's command line:
- * `deno run -A lib/pipeline/cli/main.ts <reproduce|status|explain|dag|verify|gc|archive|push|pull> [options]`.
+ * `deno run -A lib/pipeline/cli/main.ts <reproduce|status|explain|dag|verify|gc|archive|push|pull|runs|metrics|compare|trace> [options]`.
  *
  * Exit codes: 0 ok, 1 a step failed (or verify found damage), 2 invalid
  * pipeline or usage, 3 store lock held with --no-wait, 4 a remote cache
@@ -22,6 +22,9 @@ import {
   EXIT_INTERRUPTED,
 } from "./commands.ts";
 import { cmdPull, cmdPush } from "./remote_command.ts";
+import { cmdRuns } from "./run_history.ts";
+import { cmdCompare, cmdMetrics } from "./compare_command.ts";
+import { cmdTrace } from "./trace_command.ts";
 import { PipelineError, UsageError } from "../spec/mod.ts";
 import { RemoteError } from "../remote/mod.ts";
 import { LockHeldError, StoreIoError } from "../store/mod.ts";
@@ -37,6 +40,10 @@ const COMMANDS: Record<string, (a: ParsedArgs, env: CommandEnv) => Promise<numbe
   archive: cmdArchive,
   push: cmdPush,
   pull: cmdPull,
+  runs: cmdRuns,
+  metrics: cmdMetrics,
+  compare: cmdCompare,
+  trace: cmdTrace,
 };
 
 /** Exit code when a remote cache fails (unreachable, access denied, missing bucket). */

@@ -2,7 +2,7 @@
  * The command line of one step instance, with least privilege: read its
  * code, inputs, context, checkpoint, scratch and staging directories (plus
  * declared extra paths), write only staging, checkpoint and scratch, network
- * and environment only as declared.
+ * and environment only as declared; the host name (for the resource trace).
  *
  * @module
  */
@@ -41,6 +41,8 @@ export function stepArgs(opts: {
   args.push(`--allow-write=${uniq(g.write).join(",")}`);
   if (g.net.length) args.push(`--allow-net=${uniq(g.net).join(",")}`);
   if (g.env.length) args.push(`--allow-env=${uniq(g.env).join(",")}`);
+  // The host name only, for the step's `::resources::` line (which node it ran on under Slurm).
+  args.push("--allow-sys=hostname");
   args.push(opts.module, opts.contextFile);
   return args;
 }

@@ -11,6 +11,7 @@ export * from "./executor_section.ts";
 export * from "./expand.ts";
 export * from "./interpolate.ts";
 export * from "./load.ts";
+export * from "./overrides.ts";
 export * from "./schema.ts";
 export * from "./select.ts";
 export * from "./validate.ts";

@@ -141,6 +141,19 @@ export interface StepSpec {
    * or these output names. Absent: every output when the step publishes.
    */
   archive?: boolean | string[];
+  /** `metrics:` the numbers `metrics` and `compare` read from its outputs (never in a key). */
+  metrics?: MetricSpec[];
+}
+
+/** One `metrics:` entry of a step: a JSON or CSV output (or a file inside a directory output). */
+export interface MetricSpec {
+  /** The output's name. */
+  output: string;
+  /** The file inside a directory output; null for a file output. */
+  path: string | null;
+  format: "json" | "csv";
+  /** JSON: dotted paths to numbers; CSV: column names (series over the rows). */
+  fields: string[];
 }
 
 /** A matrix axis and its values (in file order). */

@@ -1,7 +1,7 @@
 /**
  * Validation of one step of a pipeline file, section by section (module,
  * matrix, params, inputs, outputs, permissions, resources, code, publish,
- * archive).
+ * archive, metrics).
  *
  * @module
  */
@@ -25,6 +25,7 @@ import { describe, type YamlChecker } from "./yaml_checker.ts";
 import { validateResources } from "./validate_resources.ts";
 import { validateRetries } from "./validate_retries.ts";
 import { validateArchive } from "./validate_archive.ts";
+import { validateMetrics } from "./validate_metrics.ts";
 
 const STEP_KEYS = [
   "module",
@@ -39,6 +40,7 @@ const STEP_KEYS = [
   "code",
   "publish",
   "archive",
+  "metrics",
 ];
 const PERMISSION_KEYS = ["net", "read", "env"];
 
@@ -88,6 +90,8 @@ export function validateStep(
   stepPublish(v, m, step);
   const arcE = v.entry(m, "archive");
   if (arcE) step.archive = validateArchive(v, arcE.value, step);
+  const metE = v.entry(m, "metrics");
+  if (metE) step.metrics = validateMetrics(v, metE.value, step);
   return step;
 }
 

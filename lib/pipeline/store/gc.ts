@@ -1,8 +1,8 @@
 /**
  * `gc`: keep what the current pipeline reaches under any profile (the
  * records of its current keys, their outputs and logs, the checkpoints of
- * current keys not yet done: computed by the build's `liveSet`) and what the
- * pins name; drop every other blob, record, tree, checkpoint and staging
+ * current keys not yet done: computed by the build's `liveSet`), what the
+ * pins name and what the listed runs (`runs/`) resolved to; drop every other blob, record, tree, checkpoint and staging
  * directory.
  *
  * @module
@@ -11,6 +11,7 @@
 import { join } from "node:path";
 import { recordBlobs } from "./integrity.ts";
 import type { PinFile, RunRecord } from "./record.ts";
+import { runKeys } from "./runs.ts";
 import { diskSize, removeAll, type Store } from "./store.ts";
 import { isSha256 } from "../keys/mod.ts";
 
@@ -72,7 +73,7 @@ export interface LiveSet {
 export async function collectGarbage(
   store: Store,
   live: LiveSet,
-  opts: { dryRun: boolean },
+  opts: { dryRun: boolean; ignoreRuns?: boolean },
 ): Promise<GcReport> {
   const keepRecords = new Set<string>();
   const keepBlobs = new Set<string>();
@@ -86,6 +87,11 @@ export async function collectGarbage(
   };
 
   for (const rec of live.records) await keepRecord(rec);
+  // A listed run keeps what it resolved to, so `compare`/`metrics` still find it.
+  for (const key of opts.ignoreRuns ? [] : await runKeys(store)) {
+    const rec = await store.readRecord(key);
+    if (rec) await keepRecord(rec);
+  }
   for (const { pin } of await readPins(store)) {
     for (const key of pin.records ?? []) {
       const rec = await store.readRecord(key);

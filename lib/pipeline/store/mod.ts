@@ -13,5 +13,6 @@ export * from "./lock.ts";
 export * from "./provenance.ts";
 export * from "./publish.ts";
 export * from "./record.ts";
+export * from "./runs.ts";
 export * from "./store.ts";
 export * from "./verify.ts";

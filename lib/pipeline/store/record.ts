@@ -44,6 +44,12 @@ export interface RunRecord {
   log: { hash: string; size: number } | null;
   /** Every attempt, the successful last one included (absent in older records). */
   attempts?: AttemptRecord[];
+  /**
+   * What the step's process used, as its runtime measured it at exit
+   * (absent for records made before traces, or when the step exited early).
+   * Informational: never part of a key.
+   */
+  usage?: ResourceUsage;
 }
 
 /** One attempt of a run (a retry after a time limit, a preemption, ...). */
@@ -63,6 +69,16 @@ export interface AttemptRecord {
   resources: { cores: number; memoryMb?: number; timeSeconds?: number };
   /** Whether an engine restarted meanwhile and adopted the job. */
   adopted?: boolean;
+}
+
+/** A step process's resource use (see docs/experiments.md, "Resource traces"). */
+export interface ResourceUsage {
+  /** Peak resident set size, MiB. */
+  max_rss_mib: number;
+  cpu_user_s: number;
+  cpu_sys_s: number;
+  /** The host the step ran on (a cluster node), as the step saw it. */
+  host: string;
 }
 
 /** `index/<profile>/<instance>.json`: the key an instance last resolved to under a profile. */
