@@ -33,10 +33,12 @@ import {
   THEORY,
 } from "../study/mod.ts";
 import { fixed, meanStd, MISSING, signed, signedPercent, thousands } from "./format.ts";
+import { claimsTable, exponentsTable, spectrumTable } from "./claims_tables.ts";
 
 /** Builds every table of the report, in report order. */
 export function buildTables(study: Study): Table[] {
   return [
+    claimsTable(study),
     table1(study),
     table2(study),
     table3(study),
@@ -45,6 +47,8 @@ export function buildTables(study: Study): Table[] {
     table6(study),
     hessianSplit(study),
     lambdaRatios(study),
+    exponentsTable(study),
+    spectrumTable(study),
   ];
 }
 
