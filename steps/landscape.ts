@@ -10,7 +10,12 @@
 
 import { readBest, readTrajectory, writeLandscape } from "../lib/artifacts/mod.ts";
 import { gridLosses } from "../lib/landscape/grid.ts";
-import { gridAxis, landscapePlane, pointAt } from "../lib/landscape/pca_plane.ts";
+import {
+  gridAxis,
+  LANDSCAPE_ORIGINS,
+  landscapePlane,
+  pointAt,
+} from "../lib/landscape/pca_plane.ts";
 import {
   AGGREGATES,
   createSimulator,
@@ -39,6 +44,7 @@ export async function main(ctx: StepContext, testing: LandscapeTesting = {}): Pr
   const size = ctx.int("landscape_grid");
   const margin = ctx.number("landscape_margin");
   const samples = ctx.nullable.int("landscape_samples");
+  const origin = ctx.choice("landscape_plane", LANDSCAPE_ORIGINS);
   const n = modelParamCount(spec);
   const traj = await readTrajectory(ctx.input("trajectory"));
   const rows = traj.rows;
@@ -57,7 +63,9 @@ export async function main(ctx: StepContext, testing: LandscapeTesting = {}): Pr
   const [r1, r2] = plane.explainedVarianceRatio;
   ctx.log(
     `P=${P} d=${d} seed=${seed}: ${rows} points, PC1 ${r1.toFixed(4)}, PC2 ${r2.toFixed(4)}; ` +
-      `${size} x ${size} grid on ${labels.length} training images`,
+      `${size} x ${size} grid on ${labels.length} training images; plane ${origin}, the ` +
+      `minimum is ${plane.minimumResidual.toExponential(3)} off it ` +
+      `(|minimum - mean| ${plane.minimumOffset.toExponential(3)})`,
   );
   const minimum = traj.data.slice(minRow * n, (minRow + 1) * n);
   const t0 = performance.now();
@@ -66,7 +74,8 @@ export async function main(ctx: StepContext, testing: LandscapeTesting = {}): Pr
   try {
     const points = xs.length * ys.length;
     loss = await gridLosses(xs, ys, async (x, y, i, j) => {
-      const value = (await evaluate(sim, pointAt(minimum, plane, x, y), images, labels)).loss;
+      const value =
+        (await evaluate(sim, pointAt(minimum, plane, x, y, origin), images, labels)).loss;
       ctx.progress((i * xs.length + j + 1) / points, `grid ${i + 1}/${ys.length}`);
       return value;
     }, {
@@ -89,6 +98,9 @@ export async function main(ctx: StepContext, testing: LandscapeTesting = {}): Pr
     loss,
     trajectory: plane.trajectory,
     n_samples: labels.length,
+    plane: origin,
+    min_residual: plane.minimumResidual,
+    min_offset: plane.minimumOffset,
   });
   // Timings go to the log, not the artifact, so a rerun gives identical bytes.
   ctx.log(

@@ -23,6 +23,16 @@ export interface Landscape {
   trajectory: [number, number][];
   /** Training images the losses are computed on (written by the step; optional when read). */
   n_samples?: number;
+  /**
+   * The grid's plane: `trajectory_mean` (the paper's: the PCA plane through the
+   * trajectory's mean, (0, 0) at the minimum's projection) or `minimum` (the
+   * parallel plane through the minimum). Absent in older files.
+   */
+  plane?: "trajectory_mean" | "minimum";
+  /** |minimum − its projection on the PCA plane| over the QNN parameters (absent in older files). */
+  min_residual?: number;
+  /** |minimum − trajectory mean|, the residual's scale (absent in older files). */
+  min_offset?: number;
 }
 
 /** The text of `landscape.json`: fields in the documented order. */
@@ -38,6 +48,9 @@ export function landscapeJson(l: Landscape): string {
     loss: l.loss,
     trajectory: l.trajectory,
     n_samples: l.n_samples,
+    plane: l.plane,
+    min_residual: l.min_residual,
+    min_offset: l.min_offset,
   });
 }
 
@@ -80,6 +93,10 @@ export function checkLandscape(o: Record<string, unknown>, path: string): Landsc
     y,
     loss,
     trajectory,
+    ...(typeof o.n_samples === "number" ? { n_samples: o.n_samples } : {}),
+    ...(o.plane === "trajectory_mean" || o.plane === "minimum" ? { plane: o.plane } : {}),
+    ...(typeof o.min_residual === "number" ? { min_residual: o.min_residual } : {}),
+    ...(typeof o.min_offset === "number" ? { min_offset: o.min_offset } : {}),
   };
 }
 

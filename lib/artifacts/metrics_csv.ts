@@ -61,6 +61,25 @@ export async function writeMetrics(path: string, rows: readonly MetricsRow[]): P
   await Deno.writeTextFile(path, metricsCsv(rows));
 }
 
+/**
+ * The reported model's epoch: the row with the smallest full-training-set
+ * loss over every row, the initialisation (epoch 0) included, the first on
+ * ties; null for no rows. The one rule of "the minimum" (training writes it
+ * to best.json; the tables and figures check and draw it).
+ *
+ * @example
+ * ```ts
+ * minTrainingLossEpoch([{ epoch: 0, train_loss: 2.3 }, { epoch: 1, train_loss: 0.4 }]); // 1
+ * ```
+ */
+export function minTrainingLossEpoch(
+  rows: readonly Pick<HistoryRow, "epoch" | "train_loss">[],
+): number | null {
+  let best: Pick<HistoryRow, "epoch" | "train_loss"> | null = null;
+  for (const r of rows) if (!best || r.train_loss < best.train_loss) best = r;
+  return best?.epoch ?? null;
+}
+
 /** Writes `history.csv`. */
 export async function writeHistory(path: string, rows: readonly HistoryRow[]): Promise<void> {
   await Deno.writeTextFile(path, historyCsv(rows));

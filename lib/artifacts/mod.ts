@@ -24,6 +24,7 @@ export {
   METRICS_COLUMNS,
   metricsCsv,
   type MetricsRow,
+  minTrainingLossEpoch,
   parseHistory,
   parseMetrics,
   readHistory,

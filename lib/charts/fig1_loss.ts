@@ -6,18 +6,11 @@
  * @module
  */
 
-import type { HistoryRow } from "../artifacts/mod.ts";
+import { minTrainingLossEpoch } from "../artifacts/mod.ts";
 import { configurations, findRun, type Study } from "../study/mod.ts";
 import type { TopLevelSpec } from "./deps.ts";
 import type { Figure } from "./figure_spec.ts";
 import { columnHeader, CONFIG, rowHeader, sig, SPLIT_COLORS } from "./theme.ts";
-
-/** The epoch of minimum training loss (initialisation excluded), or null. */
-export function minTrainEpoch(rows: readonly HistoryRow[]): number | null {
-  let best: HistoryRow | null = null;
-  for (const r of rows) if (r.epoch > 0 && (!best || r.train_loss < best.train_loss)) best = r;
-  return best?.epoch ?? null;
-}
 
 /** Builds Figure 1 from the study's metrics. */
 export function fig1Loss(study: Study): Figure {
@@ -44,7 +37,7 @@ export function fig1Loss(study: Study): Figure {
       values.push({ P, d, epoch: m.epoch, set: "test", loss: sig(m.test_loss) });
     }
     // The reported epoch: best.json's, or the same rule applied to metrics.csv without it.
-    const bestEpoch = run.best?.epoch ?? minTrainEpoch(run.metrics);
+    const bestEpoch = run.best?.epoch ?? minTrainingLossEpoch(run.metrics);
     if (bestEpoch !== null) values.push({ P, d, best_epoch: bestEpoch });
   }
   if (values.length === 0) return { ...base, spec: null, notes };

@@ -14,12 +14,10 @@ import type { Landscape } from "../artifacts/mod.ts";
 import { findRun, type Study } from "../study/mod.ts";
 import type { TopLevelSpec } from "./deps.ts";
 import type { Figure } from "./figure_spec.ts";
-import { contourLevels } from "./levels.ts";
+import { PUBLISHED_STEP, publishedLevels } from "./levels.ts";
 import { isolines } from "./marching_squares.ts";
 import { CONFIG, CROSS_PATH, MARKER_COLORS, sig } from "./theme.ts";
 
-/** About how many contour levels a panel gets. */
-const LEVELS = 12;
 const PANEL_W = 210;
 const PANEL_H = 180;
 const MARKER_SIZES = { start: 130, end: 230, minimum: 110 } as const;
@@ -39,8 +37,25 @@ function pct(r: number): string {
   return Number.isFinite(r) ? `${(100 * r).toFixed(1)}%` : "?";
 }
 
-/** Contour rows of one landscape: one row per polyline vertex. */
-export function contourRows(l: Landscape): { rows: Record<string, unknown>[]; levels: number[] } {
+/**
+ * The published figure's axis units: each axis divided by the norm of the
+ * trajectory's coordinates on it (`np.linalg.norm(pred_tr_2d, axis=0)`); 1
+ * for an axis the trajectory does not move along.
+ */
+export function axisScale(l: Landscape): [number, number] {
+  const norm = (k: 0 | 1) => Math.sqrt(l.trajectory.reduce((s, p) => s + p[k] * p[k], 0));
+  const [a, b] = [norm(0), norm(1)];
+  return [a > 0 ? a : 1, b > 0 ? b : 1];
+}
+
+/**
+ * Contour rows of one landscape, one row per polyline vertex, in the
+ * published figure's axis units (`axisScale`), at its levels
+ * (`publishedLevels`); `labels` has one point per isoline for its label.
+ */
+export function contourRows(
+  l: Landscape,
+): { rows: Record<string, unknown>[]; levels: number[]; labels: Record<string, unknown>[] } {
   let lo = Infinity;
   let hi = -Infinity;
   for (const row of l.loss) {
@@ -51,16 +66,25 @@ export function contourRows(l: Landscape): { rows: Record<string, unknown>[]; le
       }
     }
   }
-  const levels = contourLevels(lo, hi, LEVELS);
+  const levels = publishedLevels(lo, hi);
+  const [sx, sy] = axisScale(l);
   const rows: Record<string, unknown>[] = [];
+  const labels: Record<string, unknown>[] = [];
   let line = 0;
   for (const level of levels) {
     for (const poly of isolines(l.loss, l.x, l.y, level)) {
-      poly.forEach(([x, y], k) => rows.push({ line, order: k, level, x: sig(x), y: sig(y) }));
+      poly.forEach(([x, y], k) =>
+        rows.push({ line, order: k, level, x: sig(x / sx), y: sig(y / sy) })
+      );
+      // One label per isoline long enough to carry it, at its middle vertex.
+      if (poly.length >= 4) {
+        const [x, y] = poly[Math.floor(poly.length / 2)];
+        labels.push({ level, x: sig(x / sx), y: sig(y / sy) });
+      }
       line++;
     }
   }
-  return { rows, levels };
+  return { rows, levels, labels };
 }
 
 /** The three marked points of a trajectory: start, end, minimum (epoch `min_epoch`). */
@@ -68,33 +92,38 @@ export function trajectoryMarkers(
   l: Landscape,
 ): { role: string; epoch: number; x: number; y: number }[] {
   const t = l.trajectory;
+  const [sx, sy] = axisScale(l);
   const last = t.length - 1;
   const m = Math.min(Math.max(0, Math.round(l.min_epoch)), last);
-  return [
-    { role: "start", epoch: 0, x: sig(t[0][0]), y: sig(t[0][1]) },
-    { role: "end", epoch: last, x: sig(t[last][0]), y: sig(t[last][1]) },
-    { role: "minimum", epoch: m, x: sig(t[m][0]), y: sig(t[m][1]) },
-  ];
+  // Epochs in the paper's numbering: the initialisation is epoch -1.
+  const at = (role: string, i: number) => ({
+    role,
+    epoch: i - 1,
+    x: sig(t[i][0] / sx),
+    y: sig(t[i][1] / sy),
+  });
+  return [at("start", 0), at("end", last), at("minimum", m)];
 }
 
 function extent(xs: readonly number[]): [number, number] {
   return [Math.min(...xs), Math.max(...xs)];
 }
 
-function panel(l: Landscape): Record<string, unknown> {
-  const { rows } = contourRows(l);
+function panel(l: Landscape, colourDomain: [number, number]): Record<string, unknown> {
+  const { rows, labels } = contourRows(l);
   const [evr1, evr2] = l.explained_variance_ratio;
+  const [sx, sy] = axisScale(l);
   const x = {
     field: "x",
     type: "quantitative",
     title: `PC1 (${pct(evr1)})`,
-    scale: { domain: extent(l.x), nice: false, zero: false },
+    scale: { domain: extent(l.x.map((v) => v / sx)), nice: false, zero: false },
   };
   const y = {
     field: "y",
     type: "quantitative",
     title: `PC2 (${pct(evr2)})`,
-    scale: { domain: extent(l.y), nice: false, zero: false },
+    scale: { domain: extent(l.y.map((v) => v / sy)), nice: false, zero: false },
   };
   return {
     title: { text: `P = ${l.P}, d = ${l.d}`, fontSize: 12.5, anchor: "middle" },
@@ -113,13 +142,22 @@ function panel(l: Landscape): Record<string, unknown> {
             field: "level",
             type: "quantitative",
             title: "training loss",
-            scale: { scheme: "viridis" },
+            scale: { scheme: "viridis", domain: colourDomain },
           },
         },
       },
       {
+        data: { values: labels },
+        mark: { type: "text", fontSize: 8, color: "#333", clip: true },
+        encoding: { x, y, text: { field: "level", type: "quantitative", format: ".1f" } },
+      },
+      {
         data: {
-          values: l.trajectory.map(([tx, ty], epoch) => ({ epoch, x: sig(tx), y: sig(ty) })),
+          values: l.trajectory.map(([tx, ty], i) => ({
+            epoch: i - 1,
+            x: sig(tx / sx),
+            y: sig(ty / sy),
+          })),
         },
         mark: { type: "line", color: "#444", strokeWidth: 1, point: { size: 9, color: "#444" } },
         encoding: { x, y, order: { field: "epoch", type: "quantitative" } },
@@ -159,11 +197,13 @@ export function fig3Landscape(study: Study): Figure {
     name: "fig3_landscape",
     title: "Figure 3: loss landscapes and optimisation trajectories",
     caption: `Full-training-set loss on the plane of the first two principal components of ` +
-      `the QNN parameters along training (initialisation and every epoch), centred on the ` +
-      `minimum-training-loss point, seed ${study.firstSeed}, P rows × d columns. Contour ` +
-      `lines at a uniform loss interval per panel (colour: loss); grey: the trajectory; red ` +
-      `cross: start, dark-blue cross: end, orange cross: minimum training loss. Axis titles ` +
-      `give each component's explained-variance ratio.`,
+      `the QNN parameters along training (initialisation and every epoch), origin at the ` +
+      `minimum-training-loss point's projection, seed ${study.firstSeed}, P rows × d columns, ` +
+      `as published: each axis divided by the norm of the trajectory's coordinates on it, ` +
+      `labelled contour lines every ${PUBLISHED_STEP} in loss from floor(10 · min) / 10, one ` +
+      `colour scale for all panels; grey: the trajectory; red cross: start, dark-blue cross: ` +
+      `end, orange cross: minimum training loss (epochs in the paper's numbering, ` +
+      `initialisation = −1). Axis titles give each component's explained-variance ratio.`,
   };
   if (!study.available.landscape) {
     return { ...base, spec: null, notes: ["No 'landscape' input: nothing to draw."] };
@@ -171,11 +211,18 @@ export function fig3Landscape(study: Study): Figure {
   const notes: string[] = [];
   const panels: Record<string, unknown>[] = [];
   let drawn = 0;
+  // One colour scale for every panel: from the lowest panel's first level to the highest level.
+  const all = study.Ps.flatMap((P) =>
+    study.ds.flatMap((d) => findRun(study, P, d, study.firstSeed)?.landscape ?? [])
+  ).flatMap((l) => contourRows(l).levels);
+  const colourDomain: [number, number] = all.length > 0
+    ? [Math.min(...all), Math.max(...all)]
+    : [0, 1];
   for (const P of study.Ps) {
     for (const d of study.ds) {
       const l = findRun(study, P, d, study.firstSeed)?.landscape;
       if (l) {
-        panels.push(panel(l));
+        panels.push(panel(l, colourDomain));
         drawn++;
       } else {
         panels.push(placeholder(P, d));

@@ -29,3 +29,23 @@ export function contourLevels(min: number, max: number, count = 12): number[] {
   }
   return out;
 }
+
+/** The published Figure 3's contour step (training loss). */
+export const PUBLISHED_STEP = 0.5;
+
+/**
+ * The published Figure 3's levels: from floor(min · 10) / 10 in steps of 0.5
+ * up to the field's maximum (numpy's `arange(start, max, 0.5)`).
+ *
+ * @example
+ * ```ts
+ * publishedLevels(0.137, 1.4); // [0.1, 0.6, 1.1]
+ * ```
+ */
+export function publishedLevels(min: number, max: number, step = PUBLISHED_STEP): number[] {
+  if (!Number.isFinite(min) || !Number.isFinite(max) || max <= min) return [];
+  const start = Math.floor(min * 10) / 10;
+  const out: number[] = [];
+  for (let k = 0; start + k * step < max; k++) out.push(Number((start + k * step).toPrecision(12)));
+  return out;
+}

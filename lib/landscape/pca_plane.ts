@@ -9,10 +9,30 @@
 
 import { pca } from "../linalg/mod.ts";
 
+/**
+ * Which plane the grid lies on: `trajectory_mean`, the paper's (its code
+ * evaluates `pca.inverse_transform(grid + projected_minimum)`: the PCA plane
+ * through the trajectory's mean, grid (0, 0) at the minimum's projection),
+ * or `minimum`, the parallel plane through the minimum itself (grid (0, 0)
+ * is the minimum). They differ by the minimum's out-of-plane residual.
+ */
+export type LandscapeOrigin = "trajectory_mean" | "minimum";
+
+/** The landscape planes, the paper's first. */
+export const LANDSCAPE_ORIGINS: readonly LandscapeOrigin[] = ["trajectory_mean", "minimum"];
+
 /** The plane spanned by the first two principal components of a trajectory. */
 export interface LandscapePlane {
   /** Two unit vectors over the QNN parameters. */
   components: [Float64Array, Float64Array];
+  /** The trajectory's mean over the QNN parameters (PCA's centre). */
+  mean: Float64Array;
+  /** The minimum's PCA coordinates, (minimum − mean) · components. */
+  minimumProjection: [number, number];
+  /** The norm of the minimum's component off the plane: |minimum − its projection on it|. */
+  minimumResidual: number;
+  /** |minimum − mean|, the scale the residual compares with. */
+  minimumOffset: number;
   explainedVarianceRatio: [number, number];
   /** Each recorded point's coordinates relative to the minimum (which is [0, 0]). */
   trajectory: [number, number][];
@@ -56,8 +76,21 @@ export function landscapePlane(
     }
     return [a, b];
   });
+  const mean = result.mean;
+  const [m1, m2] = result.scores[minRow];
+  let residual = 0;
+  let offset = 0;
+  for (let j = 0; j < qnnCount; j++) {
+    const dv = ref[j] - mean[j];
+    offset += dv * dv;
+    residual += (dv - m1 * c1[j] - m2 * c2[j]) ** 2;
+  }
   return {
     components: [c1, c2],
+    mean,
+    minimumProjection: [m1, m2],
+    minimumResidual: Math.sqrt(residual),
+    minimumOffset: Math.sqrt(offset),
     explainedVarianceRatio: [result.explainedVarianceRatio[0], result.explainedVarianceRatio[1]],
     trajectory: coords,
   };
@@ -75,18 +108,32 @@ export function gridAxis(values: number[], size: number, margin: number): number
 }
 
 /**
- * The parameter vector at grid point (x, y): the minimum's QNN parameters
- * moved by x and y along the two components; every other entry (the bias) as
- * at the minimum.
+ * The parameter vector at grid point (x, y), coordinates relative to the
+ * minimum's projection. On the paper's plane (`trajectory_mean`, the
+ * default) the QNN parameters are mean + (x + m1) c1 + (y + m2) c2, (m1, m2)
+ * the minimum's projection; on `minimum` they are the minimum's moved by x c1
+ * + y c2. Every other entry (the bias) is the minimum's in both.
+ *
+ * @example
+ * ```ts
+ * const p = pointAt(minimum, plane, 0, 0); // the minimum's projection on the plane
+ * ```
  */
 export function pointAt(
   minimum: Float64Array,
   plane: LandscapePlane,
   x: number,
   y: number,
+  origin: LandscapeOrigin = "trajectory_mean",
 ): Float64Array {
   const p = minimum.slice();
   const [c1, c2] = plane.components;
-  for (let j = 0; j < c1.length; j++) p[j] += x * c1[j] + y * c2[j];
+  if (origin === "minimum") {
+    for (let j = 0; j < c1.length; j++) p[j] += x * c1[j] + y * c2[j];
+    return p;
+  }
+  const a = x + plane.minimumProjection[0];
+  const b = y + plane.minimumProjection[1];
+  for (let j = 0; j < c1.length; j++) p[j] = plane.mean[j] + a * c1[j] + b * c2[j];
   return p;
 }

@@ -75,6 +75,15 @@ tbody th { background: var(--band); text-align: left; font-weight: 600; white-sp
 td { text-align: right; white-space: nowrap; }
 td .sub { color: var(--muted); font-size: .85em; }
 table.kv td { text-align: left; white-space: normal; }
+table.claims th, table.claims td { text-align: left; white-space: normal; font-size: .86rem; }
+table.claims tbody th { white-space: normal; width: 24%; }
+table.claims td:nth-child(2) { width: 30%; }
+table.claims ul { margin: .3rem 0; padding-left: 1.1rem; }
+.verdict { display: inline-block; padding: .1rem .45rem; border-radius: 4px; font-weight: 600;
+  white-space: nowrap; }
+.verdict.holds { background: #dff3e4; color: #13602b; }
+.verdict.fails { background: #fbe1e1; color: #8a1c1c; }
+.verdict.unclear { background: #eeeef1; color: #4a4a55; }
 table.kv td code { white-space: pre-wrap; word-break: break-word; }
 ul.notes { color: var(--muted); font-size: .9rem; padding-left: 1.2rem; margin: .4rem 0 1rem; }
 .empty { color: var(--muted); font-style: italic; }
@@ -128,9 +137,29 @@ function notesHtml(notes: readonly string[]): string {
     : `<ul class="notes">${notes.map((n) => `<li>${esc(n)}</li>`).join("")}</ul>`;
 }
 
+/** The claims table: a verdict badge per claim, text that wraps. */
+function claimsHtml(g: Grid): string {
+  const cls = (v: string) => v === "holds" ? "holds" : v === "does not hold" ? "fails" : "unclear";
+  const cell = (s: string) => {
+    const [first, ...rest] = s.split("\n");
+    return esc(first) +
+      (rest.length > 0
+        ? `<details><summary>${rest.length} comparison${rest.length > 1 ? "s" : ""}</summary>` +
+          `<ul>${rest.map((r) => `<li>${esc(r)}</li>`).join("")}</ul></details>`
+        : "");
+  };
+  const body = g.rows.map((r) =>
+    `<tr><th scope="row">${esc(r[0])}</th><td>${multiline(r[1])}</td><td>${cell(r[2])}</td>` +
+    `<td><span class="verdict ${cls(r[3])}">${esc(r[3])}</span></td></tr>`
+  ).join("\n");
+  return `<div class="scroll"><table class="claims"><thead><tr>${
+    g.columns.map((c) => `<th scope="col">${esc(c)}</th>`).join("")
+  }</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
+}
+
 function tableSection(t: Table): string {
   const body = t.grid.rows.length > 0
-    ? gridHtml(t.grid)
+    ? (t.id === "claims" ? claimsHtml(t.grid) : gridHtml(t.grid))
     : `<p class="empty">No values for this profile: see the notes.</p>`;
   const ref = t.reference
     ? `<div class="reference"><p>${esc(t.reference.title)}</p>${gridHtml(t.reference.grid)}</div>`
@@ -251,6 +280,13 @@ ${
 /** The report's sections after the profile: the paper's story, each figure beside its tables. */
 export const SECTIONS: readonly { id: string; title: string; intro: string; items: string[] }[] = [
   {
+    id: "findings",
+    title: "Findings",
+    intro: "The paper's claims, each with the paper's evidence, this run's, and a verdict " +
+      "computed by a written rule (docs/report.md, “Findings”).",
+    items: ["table:claims"],
+  },
+  {
     id: "model",
     title: "The model",
     intro: "How an image becomes P overlapping patches, and the circuit of the QNN that reads " +
@@ -280,9 +316,11 @@ export const SECTIONS: readonly { id: string; title: string; intro: string; item
       "table:table5",
       "fig:lambda_max",
       "table:lambda_ratios",
+      "table:exponents",
       "fig:hessian_split",
       "table:hessian_split",
       "fig:fig4_density",
+      "table:spectrum",
     ],
   },
 ];
@@ -340,21 +378,28 @@ export function reportHtml(input: ReportInput): string {
   const s = input.tables.study;
   const name = input.profileName ?? "(unnamed profile)";
   const title = `Distributed QNN loss landscapes — ${name}`;
-  const sections = arrange(input);
-  const toc = sections.map((sec) =>
-    `<li><a href="#${sec.id}">${esc(sec.title)}</a><ol>${
-      sec.items.map((it) =>
-        `<li><a href="#${esc(it.anchor)}">${esc(it.title)}</a>${it.drawn ? "" : " (empty)"}</li>`
-      ).join("")
-    }</ol></li>`
-  ).join("\n");
-  const body = sections.map((sec, i) =>
+  const all = arrange(input);
+  // The findings come first, before the profile: what the run says, then how it was made.
+  const findings = all.filter((sec) => sec.id === "findings");
+  const sections = all.filter((sec) => sec.id !== "findings");
+  const first = findings.length;
+  const tocOf = (secs: typeof sections) =>
+    secs.map((sec) =>
+      `<li><a href="#${sec.id}">${esc(sec.title)}</a><ol>${
+        sec.items.map((it) =>
+          `<li><a href="#${esc(it.anchor)}">${esc(it.title)}</a>${it.drawn ? "" : " (empty)"}</li>`
+        ).join("")
+      }</ol></li>`
+    ).join("\n");
+  const toc = tocOf(sections);
+  const section = (sec: (typeof sections)[number], number: number) =>
     `<section id="${sec.id}">
-<h2>${i + 2}. ${esc(sec.title)}</h2>
+<h2>${number}. ${esc(sec.title)}</h2>
 ${sec.intro ? `<p>${esc(sec.intro)}</p>` : ""}
 ${sec.items.map((it) => it.html()).join("\n")}
-</section>`
-  ).join("\n");
+</section>`;
+  const body = sections.map((sec, i) => section(sec, i + first + 2)).join("\n");
+  const top = findings.map((sec) => section(sec, 1)).join("\n");
   const summary = `P ∈ {${s.Ps.join(", ")}} × d ∈ {${s.ds.join(", ")}}, seeds ` +
     `${s.seeds.join(", ")} (first seed ${s.first_seed}), ${s.runs} runs`;
   return `<!DOCTYPE html>
@@ -379,20 +424,22 @@ ${sec.items.map((it) => it.html()).join("\n")}
 <nav class="toc" aria-label="Contents">
 <h2>Contents</h2>
 <ol>
+${tocOf(findings)}
 <li><a href="#profile">Profile and parameters</a></li>
 ${toc}
 <li><a href="#provenance">Provenance</a></li>
 </ol>
 </nav>
+${top}
 <section id="profile">
-<h2>1. Profile and parameters</h2>
+<h2>${first + 1}. Profile and parameters</h2>
 <p>Profile <strong>${esc(name)}</strong>: ${esc(summary)}.</p>
 ${paramsTable(input.params)}
 ${s.notes.length > 0 ? `<h3>Notes on the inputs</h3>${notesHtml(s.notes)}` : ""}
 </section>
 ${body}
 <section id="provenance">
-<h2>${sections.length + 2}. Provenance</h2>
+<h2>${sections.length + first + 2}. Provenance</h2>
 ${provenance(input)}
 </section>
 <footer>Generated by the pipeline's <code>report</code> step. Self-contained: figures are inline ` +

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { minTrainingLossEpoch } from "../artifacts/mod.ts";
 import type { Study } from "./study.ts";
 
 function close(a: number, b: number): boolean {
@@ -14,16 +15,17 @@ function close(a: number, b: number): boolean {
 
 /**
  * Checks that each best.json names the minimum-training-loss epoch of its
- * metrics.csv (initialisation row excluded, ties to the earliest epoch, which
- * is what a strict `<` scan gives) and carries that row's losses.
+ * metrics.csv (every row, the initialisation included, ties to the earliest:
+ * `minTrainingLossEpoch`, the rule training applies) and carries that row's
+ * losses.
  */
 export function checkBestAgainstMetrics(study: Study): string[] {
   const bad: string[] = [];
   for (const r of study.runs) {
     if (!r.best || !r.metrics) continue;
-    const trained = r.metrics.filter((m) => m.epoch > 0);
-    if (trained.length === 0) continue;
-    const min = trained.reduce((a, b) => (b.train_loss < a.train_loss ? b : a));
+    const minEpoch = minTrainingLossEpoch(r.metrics);
+    if (minEpoch === null) continue;
+    const min = r.metrics.find((m) => m.epoch === minEpoch)!;
     const row = r.metrics.find((m) => m.epoch === r.best!.epoch);
     const where = `P=${r.P} d=${r.d} seed=${r.seed}`;
     if (!row) {

@@ -25,5 +25,44 @@ export {
   type StudyInputs,
 } from "./study.ts";
 export * from "./paper_values.ts";
-export { mean, sampleStd, summarize, type Summary } from "./stats.ts";
+export {
+  bootstrapMeanDifference,
+  fitLine,
+  type LineFit,
+  mean,
+  sampleStd,
+  summarize,
+  type Summary,
+  tQuantile975,
+  type Uniform,
+} from "./stats.ts";
 export { checkBestAgainstMetrics } from "./consistency.ts";
+export {
+  BOOTSTRAP_RESAMPLES,
+  type ClaimResult,
+  CLAIMS_BOOTSTRAP_SEED,
+  combine,
+  compare,
+  type Comparison,
+  evaluateClaims,
+  exponentCheck,
+  type ExponentFit,
+  fitExponent,
+  GN_SHARE_TOLERANCE,
+  MIN_TOP_EIGENVALUES,
+  N_CLASSES,
+  type Outcome,
+  OUTLIER_GAP,
+  OUTLIER_RANGE,
+  outlierCount,
+  paperExponents,
+  PCA_THRESHOLD,
+  type Sample,
+  SIMILAR_PARAMS_RATIO,
+  similarCountPairs,
+  studyExponents,
+  THEORY_EXPONENT,
+  topEigenvalues,
+  type Verdict,
+  withinBand,
+} from "./claims.ts";

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { MetricsRow } from "../artifacts/mod.ts";
+import { type MetricsRow, minTrainingLossEpoch } from "../artifacts/mod.ts";
 import { gatherImages, gatherLabels, stratifiedBatches } from "../data/mod.ts";
 import { decodeNpy, encodeNpy } from "../io/mod.ts";
 import { Adam, cosineAnnealingLR } from "../optim/mod.ts";
@@ -85,13 +85,11 @@ export function initialParams(spec: ModelSpec, seed: number): Float64Array {
   return params;
 }
 
-/** The index of the smallest training loss (the first one on ties). */
+/** The epoch of the smallest training loss, initialisation included (the first one on ties). */
 export function bestEpochOf(metrics: MetricsRow[]): number {
-  let best = 0;
-  for (let i = 1; i < metrics.length; i++) {
-    if (metrics[i].train_loss < metrics[best].train_loss) best = i;
-  }
-  return metrics[best].epoch;
+  const epoch = minTrainingLossEpoch(metrics);
+  if (epoch === null) throw new Error("best epoch: no metrics rows");
+  return epoch;
 }
 
 interface State {

@@ -14,7 +14,8 @@ import {
   svgToPng,
   writeFigures,
 } from "../../lib/charts/mod.ts";
-import { contourRows, trajectoryMarkers } from "../../lib/charts/fig3_landscape.ts";
+import { axisScale, contourRows, trajectoryMarkers } from "../../lib/charts/fig3_landscape.ts";
+import { publishedLevels } from "../../lib/charts/levels.ts";
 import { prettyJson } from "../../lib/charts/json.ts";
 import { decodePng, isPng, pixelStats } from "./png_decode.ts";
 
@@ -113,10 +114,18 @@ Deno.test("charts: fig3 has one contour panel per configuration with the three c
 Deno.test("charts: fig3's contour data follows the grid and the markers follow the trajectory", async () => {
   const { s } = await rendered;
   const l = s.runs[0].landscape!;
-  const { rows, levels } = contourRows(l);
-  assert(levels.length >= 5);
-  assert(rows.length > 50);
-  const [x0, x1] = [Math.min(...l.x), Math.max(...l.x)];
+  const { rows, levels, labels } = contourRows(l);
+  // The published levels: every 0.5 from floor(10 min) / 10.
+  const flat = l.loss.flat();
+  assertEquals(levels, publishedLevels(Math.min(...flat), Math.max(...flat)));
+  assertEquals(levels[0], Math.floor(Math.min(...flat) * 10) / 10);
+  assert(levels.every((v, i) => i === 0 || Math.abs(v - levels[i - 1] - 0.5) < 1e-9));
+  assert(rows.length > 10 && labels.length > 0);
+  // Axes in the published units: divided by the norm of the trajectory's coordinates.
+  const [sx, sy] = axisScale(l);
+  assert(Math.abs(sx - Math.hypot(...l.trajectory.map((p) => p[0]))) < 1e-12);
+  assert(sy > 0);
+  const [x0, x1] = [Math.min(...l.x) / sx, Math.max(...l.x) / sx];
   const tol = 1e-5 * (x1 - x0); // the inline data keeps 6 significant digits
   for (const r of rows) {
     const x = r.x as number;
@@ -125,8 +134,10 @@ Deno.test("charts: fig3's contour data follows the grid and the markers follow t
   const m = trajectoryMarkers(l);
   assertEquals(m.map((p) => p.role), ["start", "end", "minimum"]);
   assertEquals([m[2].x, m[2].y], [0, 0], "the minimum is the origin of the plane");
-  assertEquals(m[1].epoch, l.trajectory.length - 1);
-  assertEquals(m[2].epoch, l.min_epoch);
+  // Epochs in the paper's numbering (initialisation -1).
+  assertEquals(m[0].epoch, -1);
+  assertEquals(m[1].epoch, l.trajectory.length - 2);
+  assertEquals(m[2].epoch, l.min_epoch - 1);
 });
 
 Deno.test("charts: fig4 has one log-scale density panel per configuration", async () => {

@@ -1,6 +1,6 @@
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../report/_assert.ts";
 import { isolines } from "../../lib/charts/marching_squares.ts";
-import { contourLevels, niceStep } from "../../lib/charts/levels.ts";
+import { contourLevels, niceStep, publishedLevels } from "../../lib/charts/levels.ts";
 
 function grid(n: number, lo: number, hi: number): number[] {
   return Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
@@ -103,4 +103,10 @@ Deno.test("contour levels: uniform round steps strictly inside the range", () =>
   assertEquals(contourLevels(1, 1), []);
   assertEquals(contourLevels(NaN, 1), []);
   for (const v of contourLevels(0.1, 0.7, 12)) assertEquals(v, Number(v.toPrecision(6)));
+});
+
+Deno.test("published levels: from floor(10 min) / 10 every 0.5 below the maximum", () => {
+  assertEquals(publishedLevels(0.137, 1.4), [0.1, 0.6, 1.1]);
+  assertEquals(publishedLevels(2.0, 3.0), [2, 2.5]);
+  assertEquals(publishedLevels(1, 1), []);
 });

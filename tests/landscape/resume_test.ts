@@ -9,7 +9,12 @@ import { main } from "../../steps/landscape.ts";
 import { GridStop } from "../../lib/landscape/grid.ts";
 import { stepContext, writeInputs } from "../hessian/_resume_fixture.ts";
 
-const PARAMS = { landscape_grid: 4, landscape_margin: 1, landscape_samples: 30 };
+const PARAMS = {
+  landscape_grid: 4,
+  landscape_margin: 1,
+  landscape_samples: 30,
+  landscape_plane: "trajectory_mean",
+};
 const OUTPUTS = { landscape: "landscape.json" };
 
 Deno.test("landscape step: killed after grid rows 1 and 3, resumed to a byte-identical landscape.json", async () => {

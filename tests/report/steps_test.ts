@@ -6,6 +6,7 @@ import { main as reportMain } from "../../steps/report.ts";
 import { isPng } from "../charts/png_decode.ts";
 
 const TABLE_IDS = [
+  "claims",
   "table1",
   "table2",
   "table3",
@@ -14,6 +15,8 @@ const TABLE_IDS = [
   "table6",
   "hessian_split",
   "lambda_ratios",
+  "exponents",
+  "spectrum",
 ];
 const FIGURES = [
   "fig2_patches",
