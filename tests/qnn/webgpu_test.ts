@@ -109,3 +109,53 @@ Deno.test("backend choice: wasm stays wasm; auto never picks a software adapter"
   equal(sim.backend, "wasm");
   sim.close();
 });
+
+Deno.test({
+  name: gpuTestName(
+    'qnn-check: "backend": "webgpu" (and --backend) agree with wasm within f32 tolerance',
+  ),
+  ignore: !adapter,
+  fn: async () => {
+    const P = 4, d = 1, B = 2;
+    const { params, images, labels } = randomProblem({ P, d }, B, 31);
+    const nPhi = qnnParamCount(d);
+    const input = {
+      P,
+      d,
+      images: Array.from(
+        { length: B },
+        (_, b) => Array.from(images.subarray(b * 196, b * 196 + 196)),
+      ),
+      labels: Array.from(labels),
+      phi: Array.from(
+        { length: P },
+        (_, p) => Array.from(params.subarray(p * nPhi, (p + 1) * nPhi)),
+      ),
+      bias: Array.from(params.subarray(P * nPhi)),
+    };
+    const tool = new URL("../../tools/qnn_check.ts", import.meta.url).pathname;
+    const run = async (extra: string[], body: unknown) => {
+      const path = await Deno.makeTempFile({ suffix: ".json" });
+      try {
+        await Deno.writeTextFile(path, JSON.stringify(body));
+        const out = await new Deno.Command(Deno.execPath(), {
+          args: ["run", "--allow-read", "--unstable-webgpu", tool, ...extra, path],
+        }).output();
+        const dec = new TextDecoder();
+        equal(out.code, 0, dec.decode(out.stderr));
+        return { json: JSON.parse(dec.decode(out.stdout)), stderr: dec.decode(out.stderr) };
+      } finally {
+        await Deno.remove(path);
+      }
+    };
+    const wasm = await run([], { ...input, precision: "f32" });
+    const gpu = await run([], { ...input, backend: "webgpu" });
+    ok(/backend webgpu on /.test(gpu.stderr), gpu.stderr);
+    const flag = await run(["--backend", "webgpu"], input);
+    for (const g of [gpu.json, flag.json]) {
+      assertClose(g.logits.flat(), wasm.json.logits.flat(), TOL, "logits");
+      assertClose(g.grad_phi.flat(), wasm.json.grad_phi.flat(), TOL, "grad_phi");
+      assertClose(g.grad_bias, wasm.json.grad_bias, TOL, "grad_bias");
+    }
+  },
+});
