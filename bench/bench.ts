@@ -10,6 +10,11 @@
  * its ratio to the f32 gradient of the same model; and `call_grad_f64`, the per-call time of an
  * f64 gradient at P = 4, d = 1, B = 2 (fixed overhead: messaging, setup).
  *
+ * `--backend wasm | webgpu | auto` (default wasm) picks the simulator of the `train_step` and
+ * `forward` rows; the header names the adapter. With webgpu the `gemm` rows (the WebAssembly
+ * kernel) are left out, and `--hessian` is refused: its products are not on the GPU. No GPU
+ * figure goes into the docs unless it was measured on that GPU.
+ *
  * Prints a table; `--json` prints one JSON object per line instead: `{ name, P, d, B, seconds,
  * samples_qnn_per_s, gflops, fraction_of_ceiling, pytorch_seconds, speedup }`. Times are the best
  * of 5 runs after a warm-up (`--quick`: one run); the header shows the load average, since other
@@ -22,6 +27,7 @@
 
 import { kernelModule, sharedMemory } from "../lib/qnn/kernels.ts";
 import { createSimulator } from "../lib/qnn/simulator.ts";
+import { type Backend, BACKENDS, createBackendSimulator } from "../lib/qnn/backend.ts";
 import { modelParamCount } from "../lib/qnn/spec.ts";
 import { forwardFlops, gemmFlops, trainStepFlops } from "./flops.ts";
 import { gemmRegionBytes } from "./gemm_worker.ts";
@@ -44,14 +50,23 @@ interface Row {
   gflops: number;
 }
 
-const args = new Set(Deno.args);
-const USAGE = "usage: deno task bench [--json] [--quick] [--hessian]\n" +
+const argv = [...Deno.args];
+const bAt = argv.indexOf("--backend");
+const backend = (bAt >= 0 ? argv.splice(bAt, 2)[1] : "wasm") as Backend;
+const args = new Set(argv);
+const USAGE =
+  "usage: deno task bench [--json] [--quick] [--hessian] [--backend wasm|webgpu|auto]\n" +
+  "  --backend  simulator of the train_step and forward rows (default wasm)\n" +
   "  --hessian  gradient and Hessian-vector product rows (f32, f64) instead\n" +
   "  --json   one JSON object per line instead of the table\n" +
   "  --quick  one timed run per row instead of the best of 5";
 if (args.has("--help") || args.has("-h")) {
   console.log(USAGE);
   Deno.exit(0);
+}
+if (!BACKENDS.includes(backend)) {
+  console.error(`bench: --backend must be one of ${BACKENDS.join(", ")}\n${USAGE}`);
+  Deno.exit(2);
 }
 for (const a of args) {
   if (!["--json", "--quick", "--hessian"].includes(a)) {
@@ -75,6 +90,7 @@ function emit(row: Row): void {
   const ref = reference(row);
   console.log(JSON.stringify({
     ...row,
+    backend: row.P === null ? "backend wasm (WebAssembly kernel)" : ranOn,
     fraction_of_ceiling: row.gflops / CEILING,
     pytorch_seconds: ref ?? null,
     speedup: ref === undefined ? null : ref / row.seconds,
@@ -93,8 +109,12 @@ function inputs(P: number, d: number, B: number) {
   return { params, images, labels };
 }
 
+/** What the model rows ran on (the first model's backend note). */
+let ranOn = "";
+
 async function benchModel(P: number, d: number, B: number): Promise<Row[]> {
-  const sim = await createSimulator({ P, d }, { precision: "f32" });
+  const sim = await createBackendSimulator({ P, d }, { precision: "f32", backend });
+  ranOn ||= sim.note;
   const { params, images, labels } = inputs(P, d, B);
   try {
     await sim.lossGrad(params, images, labels); // warm-up (JIT, page faults)
@@ -238,6 +258,10 @@ async function benchHessian(): Promise<void> {
 }
 
 if (args.has("--hessian")) {
+  if (backend !== "wasm") {
+    console.error("bench: --hessian measures the WebAssembly backend only (H v is not on the GPU)");
+    Deno.exit(2);
+  }
   await benchHessian();
   Deno.exit(0);
 }
@@ -249,7 +273,7 @@ try {
   // no --allow-sys: the header just says less
 }
 const rows: Row[] = [];
-for (const cores of [1, 2]) {
+for (const cores of backend === "webgpu" ? [] : [1, 2]) {
   const row = await benchGemm(1000, cores);
   rows.push(row);
   emit(row);
@@ -264,7 +288,8 @@ for (const P of [4, 9, 16]) {
 if (!json) {
   const pad = (s: string, n: number) => s.padStart(n);
   console.log(
-    `QNN simulator benchmark (${navigator.hardwareConcurrency} cores${load}; f32; best of ${reps}; ` +
+    `QNN simulator benchmark (${navigator.hardwareConcurrency} cores${load}; ${ranOn}; f32; ` +
+      `best of ${reps}; ` +
       `ceiling ${CEILING} GFLOP/s = OpenBLAS complex GEMM)`,
   );
   console.log(

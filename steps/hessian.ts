@@ -16,7 +16,7 @@ import { analyseHessian, densityRows } from "../lib/hessian/analysis.ts";
 import { ProductJournal } from "../lib/hessian/journal.ts";
 import { hessianOperators, hvpRelativeError } from "../lib/hessian/operators.ts";
 import { readNpy } from "../lib/io/npy.ts";
-import { AGGREGATES, createSimulator, modelParamCount } from "../lib/qnn/mod.ts";
+import { AGGREGATES, BACKENDS, createBackendSimulator, modelParamCount } from "../lib/qnn/mod.ts";
 import { runStep, type StepContext, StepError } from "../lib/step/context.ts";
 import { Prng } from "../lib/util/prng.ts";
 import { readTrainingSet } from "./inputs.ts";
@@ -80,11 +80,13 @@ export async function main(ctx: StepContext, testing: HessianTesting = {}): Prom
   );
 
   const t0 = performance.now();
-  const sim = await createSimulator(spec, {
+  const sim = await createBackendSimulator(spec, {
     precision,
     workers: ctx.cores,
     hvp: method === "exact",
+    backend: ctx.choice("backend", BACKENDS),
   });
+  ctx.log(sim.note + (sim.backend === "webgpu" ? " (Hessian-vector products on WebAssembly)" : ""));
   try {
     const raw = await hessianOperators(sim, params, images, labels, { epsilon, method });
     // Every product goes through the journal, so a rerun after a kill replays the finished ones.

@@ -18,7 +18,8 @@ import {
 } from "../lib/landscape/pca_plane.ts";
 import {
   AGGREGATES,
-  createSimulator,
+  BACKENDS,
+  createBackendSimulator,
   evaluate,
   modelParamCount,
   qnnParamCount,
@@ -69,7 +70,12 @@ export async function main(ctx: StepContext, testing: LandscapeTesting = {}): Pr
   );
   const minimum = traj.data.slice(minRow * n, (minRow + 1) * n);
   const t0 = performance.now();
-  const sim = await createSimulator(spec, { precision: "f32", workers: ctx.cores });
+  const sim = await createBackendSimulator(spec, {
+    precision: "f32",
+    workers: ctx.cores,
+    backend: ctx.choice("backend", BACKENDS),
+  });
+  ctx.log(sim.note);
   let loss: number[][];
   try {
     const points = xs.length * ys.length;

@@ -14,7 +14,7 @@ import {
   writeTrajectory,
 } from "../lib/artifacts/mod.ts";
 import { readNpy, writeNpy } from "../lib/io/npy.ts";
-import { AGGREGATES, modelParamCount, qnnParamCount } from "../lib/qnn/mod.ts";
+import { AGGREGATES, BACKENDS, modelParamCount, qnnParamCount } from "../lib/qnn/mod.ts";
 import { train } from "../lib/train/train_loop.ts";
 import { runStep, type StepContext, StepError } from "../lib/step/context.ts";
 
@@ -59,6 +59,8 @@ export async function main(ctx: StepContext): Promise<void> {
   }, {
     checkpointDir: ctx.checkpoint_dir,
     workers: ctx.cores,
+    backend: ctx.choice("backend", BACKENDS),
+    onSimulator: (note) => ctx.log(note),
     onResume: (e) => ctx.log(`resuming from the checkpoint after epoch ${e}`),
     onCheckpointDiscarded: (label, reason) =>
       ctx.log(`warning: checkpoint ${label} discarded: ${reason}`),

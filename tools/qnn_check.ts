@@ -4,8 +4,11 @@
  * against an independent implementation (see docs/qnn_check.md).
  *
  * Input: `{ "P", "d", "images": [[196] x B], "labels": [B], "phi": [[48d+128] x P],
- * "bias": [196], "precision"?: "f32" | "f64" (default f64), "aggregate"?: "mean" | "sqrt",
+ * "bias": [196], "precision"?: "f32" | "f64" (default f64; f32 with backend webgpu),
+ * "aggregate"?: "mean" | "sqrt", "backend"?: "wasm" | "webgpu" | "auto" (default wasm),
  * "v_phi"?: [[48d+128] x P], "v_bias"?: [196] }` (a direction v: both or neither).
+ * `--backend <b>` on the command line overrides the input's backend; the backend used (and
+ * its adapter) is said on stderr. WebGPU needs `--unstable-webgpu` (the task passes it).
  * Output: `{ "logits": [[10] x B], "loss", "grad_phi": [[48d+128] x P], "grad_bias": [196] }`,
  * with v also `hvp_phi`, `hvp_bias` (H v, exact) and `gn_phi`, `gn_bias` (Gauss-Newton G v).
  * Bad input: a message on stderr naming the field, nothing on stdout, exit code 2.
@@ -15,7 +18,13 @@
  */
 
 import { layoutForPatchCount } from "../lib/data/patches.ts";
-import { createSimulator, modelParamCount, qnnParamCount } from "../lib/qnn/mod.ts";
+import {
+  type Backend,
+  BACKENDS,
+  createBackendSimulator,
+  modelParamCount,
+  qnnParamCount,
+} from "../lib/qnn/mod.ts";
 
 /** A validated input. */
 export interface CheckInput {
@@ -27,6 +36,8 @@ export interface CheckInput {
   bias: number[];
   precision: "f32" | "f64";
   aggregate: "mean" | "sqrt";
+  /** Which simulator backend runs it. */
+  backend: Backend;
   /** A direction for Hessian-vector products (optional). */
   v?: { phi: number[][]; bias: number[] };
 }
@@ -55,6 +66,7 @@ const KEYS = [
   "bias",
   "precision",
   "aggregate",
+  "backend",
   "v_phi",
   "v_bias",
 ];
@@ -136,7 +148,15 @@ export function validateInput(doc: unknown): CheckInput {
   const nPhi = qnnParamCount(d);
   const phi = o.phi.map((v, p) => numberArray(v, `phi[${p}]`, nPhi));
   const bias = numberArray(o.bias, "bias", 196);
-  const precision = o.precision ?? "f64";
+  const backend = o.backend ?? "wasm";
+  if (!BACKENDS.includes(backend as Backend)) {
+    throw new InputError(
+      `backend: expected one of ${BACKENDS.map((b) => `"${b}"`).join(", ")}, got ${
+        JSON.stringify(backend)
+      }`,
+    );
+  }
+  const precision = o.precision ?? (backend === "webgpu" ? "f32" : "f64");
   if (precision !== "f32" && precision !== "f64") {
     throw new InputError(`precision: expected "f32" or "f64", got ${JSON.stringify(precision)}`);
   }
@@ -159,11 +179,25 @@ export function validateInput(doc: unknown): CheckInput {
       bias: numberArray(o.v_bias, "v_bias", 196),
     };
   }
-  return { P, d, images, labels: o.labels as number[], phi, bias, precision, aggregate, v };
+  return {
+    P,
+    d,
+    images,
+    labels: o.labels as number[],
+    phi,
+    bias,
+    precision,
+    aggregate,
+    backend: backend as Backend,
+    v,
+  };
 }
 
-/** Runs the fast simulator on a validated input. */
-export async function runCheck(input: CheckInput): Promise<CheckOutput> {
+/** Runs the fast simulator on a validated input; `note` hears which backend runs it. */
+export async function runCheck(
+  input: CheckInput,
+  note: (line: string) => void = () => {},
+): Promise<CheckOutput> {
   const spec = { P: input.P, d: input.d, aggregate: input.aggregate };
   const nPhi = qnnParamCount(input.d);
   const params = new Float64Array(modelParamCount(spec));
@@ -171,7 +205,12 @@ export async function runCheck(input: CheckInput): Promise<CheckOutput> {
   params.set(input.bias, input.P * nPhi);
   const images = Float64Array.from(input.images.flat());
   const labels = Uint8Array.from(input.labels);
-  const sim = await createSimulator(spec, { precision: input.precision, hvp: !!input.v });
+  const sim = await createBackendSimulator(spec, {
+    precision: input.precision,
+    hvp: !!input.v,
+    backend: input.backend,
+  });
+  note(sim.note);
   const phiOf = (x: Float64Array) =>
     input.phi.map((_, p) => Array.from(x.subarray(p * nPhi, (p + 1) * nPhi)));
   try {
@@ -198,9 +237,22 @@ export async function runCheck(input: CheckInput): Promise<CheckOutput> {
   }
 }
 
-async function main(args: string[]): Promise<number> {
+async function main(argv: string[]): Promise<number> {
+  const args = [...argv];
+  let backend: string | undefined;
+  const at = args.indexOf("--backend");
+  if (at >= 0) {
+    backend = args[at + 1];
+    args.splice(at, 2);
+    if (!BACKENDS.includes(backend as Backend)) {
+      console.error(`qnn-check: --backend must be one of ${BACKENDS.join(", ")}`);
+      return 2;
+    }
+  }
   if (args.length !== 1) {
-    console.error("usage: deno task qnn-check <input.json>   (or - for standard input)");
+    console.error(
+      "usage: deno task qnn-check [--backend auto|wasm|webgpu] <input.json>   (or - for standard input)",
+    );
     return 2;
   }
   let text: string;
@@ -214,13 +266,15 @@ async function main(args: string[]): Promise<number> {
   }
   let input: CheckInput;
   try {
-    input = validateInput(JSON.parse(text));
+    const raw = JSON.parse(text);
+    if (backend && raw && typeof raw === "object") raw.backend = backend;
+    input = validateInput(raw);
   } catch (e) {
     const what = e instanceof InputError ? "invalid input" : "input is not valid JSON";
     console.error(`qnn-check: ${what}: ${(e as Error).message}`);
     return 2;
   }
-  console.log(JSON.stringify(await runCheck(input)));
+  console.log(JSON.stringify(await runCheck(input, (line) => console.error(`qnn-check: ${line}`))));
   return 0;
 }
 

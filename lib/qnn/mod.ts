@@ -38,6 +38,14 @@ export {
   softmaxCrossEntropy,
 } from "./loss.ts";
 export { evaluate } from "./evaluate.ts";
+export {
+  type Backend,
+  type BackendChoice,
+  BACKENDS,
+  type BackendSimulator,
+  chooseBackend,
+  createBackendSimulator,
+} from "./backend.ts";
 export { CHUNK } from "./plan.ts";
 /** The raw WebAssembly kernels (for benchmarks and alternative backends). */
 export { instantiateKernels, type KernelExports, kernelModule, sharedMemory } from "./kernels.ts";

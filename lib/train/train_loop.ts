@@ -15,7 +15,8 @@ import { gatherImages, gatherLabels, stratifiedBatches } from "../data/mod.ts";
 import { decodeNpy, encodeNpy } from "../io/mod.ts";
 import { Adam, cosineAnnealingLR } from "../optim/mod.ts";
 import {
-  createSimulator,
+  type Backend,
+  createBackendSimulator,
   evaluate,
   modelParamCount,
   type ModelSpec,
@@ -52,6 +53,10 @@ export interface TrainHooks {
   checkpointDir?: string;
   /** Simulator workers. */
   workers?: number;
+  /** Simulator backend (default "wasm"). */
+  backend?: Backend;
+  /** Called once with the backend chosen and why (auto: which adapter). */
+  onSimulator?(note: string): void;
   /** Called after every optimiser step. */
   onBatch?(epoch: number, batch: number, batches: number, loss: number): void;
   /** Called after every evaluated epoch (epoch 0 is the initial point). */
@@ -109,7 +114,12 @@ export async function train(
 ): Promise<TrainResult> {
   validate(opts, data);
   const n = modelParamCount(opts.spec);
-  const sim = await createSimulator(opts.spec, { precision: "f32", workers: hooks.workers ?? 1 });
+  const sim = await createBackendSimulator(opts.spec, {
+    precision: "f32",
+    workers: hooks.workers ?? 1,
+    backend: hooks.backend,
+  });
+  hooks.onSimulator?.(sim.note);
   try {
     const evalAll = async (params: Float64Array) => {
       const tr = await evaluate(sim, params, data.trainX, data.trainY);

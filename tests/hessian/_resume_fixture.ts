@@ -82,7 +82,7 @@ export async function stepContext(
     id: `${step}[P=4,d=1,seed=1001]`,
     step,
     matrix: { P: 4, d: 1, seed: 1001 },
-    params: { P: 4, d: 1, seed: 1001, aggregate: "mean", ...params },
+    params: { P: 4, d: 1, seed: 1001, aggregate: "mean", backend: "wasm", ...params },
     inputs,
     outputs: Object.fromEntries(Object.entries(outputs).map(([k, f]) => [k, join(base, "out", f)])),
     checkpoint_dir: join(base, "ckpt"),

@@ -109,6 +109,7 @@ async function prepare(dir: string, name: string): Promise<ContextFile> {
       d: 1,
       seed: 1001,
       aggregate: "mean",
+      backend: "wasm",
       epochs: 4,
       batch_size: 50,
       lr: 0.01,

@@ -195,6 +195,7 @@ function launch(req: RunRequest, st: Stage, logPath: string, o: LaunchOptions): 
     contextFile: st.contextFile,
     config: project.code.config,
     grants,
+    unstable: inst.step.unstable,
   });
   const execReq: ExecRequest = {
     id: inst.id,

@@ -2,7 +2,8 @@
  * The command line of one step instance, with least privilege: read its
  * code, inputs, context, checkpoint, scratch and staging directories (plus
  * declared extra paths), write only staging, checkpoint and scratch, network
- * and environment only as declared; the host name (for the resource trace).
+ * and environment only as declared; the host name (for the resource trace); Deno unstable
+ * features only as declared.
  *
  * @module
  */
@@ -23,6 +24,8 @@ export function stepArgs(opts: {
   contextFile: string;
   config: string | null;
   grants: StepGrants;
+  /** Deno unstable features (`--unstable-<name>`), as declared by the step. */
+  unstable?: string[];
 }): string[] {
   const uniq = (xs: string[]) => [...new Set(xs)];
   const g = opts.grants;
@@ -37,6 +40,10 @@ export function stepArgs(opts: {
   }
   const args = ["run", "--no-prompt", "--quiet"];
   args.push(...(opts.config ? ["--config", opts.config] : ["--no-config"]));
+  for (const f of uniq(opts.unstable ?? [])) {
+    if (!/^[a-z][a-z0-9-]*$/.test(f)) throw new Error(`bad Deno unstable feature name '${f}'`);
+    args.push(`--unstable-${f}`);
+  }
   args.push(`--allow-read=${uniq(g.read).join(",")}`);
   args.push(`--allow-write=${uniq(g.write).join(",")}`);
   if (g.net.length) args.push(`--allow-net=${uniq(g.net).join(",")}`);

@@ -130,6 +130,12 @@ export interface StepSpec {
   sources?: SourceUse[];
   outputs: OutputSpec[];
   permissions: PermissionSpec;
+  /**
+   * `unstable:` Deno unstable features the step process needs (`--unstable-<name>` each, e.g.
+   * `webgpu`); empty when absent. Not part of the key: they enable APIs, the step's own
+   * parameters say what it computes.
+   */
+  unstable?: string[];
   resources: Resources;
   /** `retries:` as written (see `retryPolicy` in exec/ for the effective policy). */
   retries?: RetryPolicy;

@@ -35,6 +35,7 @@ const STEP_KEYS = [
   "inputs",
   "outputs",
   "permissions",
+  "unstable",
   "resources",
   "retries",
   "code",
@@ -43,6 +44,30 @@ const STEP_KEYS = [
   "metrics",
 ];
 const PERMISSION_KEYS = ["net", "read", "env"];
+/** Deno 2's `--unstable-<name>` features (`deno run --help=unstable`). */
+export const UNSTABLE_FEATURES = [
+  "bare-node-builtins",
+  "broadcast-channel",
+  "byonm",
+  "cron",
+  "detect-cjs",
+  "ffi",
+  "fs",
+  "http",
+  "kv",
+  "net",
+  "no-legacy-abort",
+  "node-globals",
+  "otel",
+  "process",
+  "raw-imports",
+  "sloppy-imports",
+  "temporal",
+  "unsafe-proto",
+  "vsock",
+  "webgpu",
+  "worker-options",
+];
 
 /** One entry of `steps:`, section by section. */
 export function validateStep(
@@ -82,6 +107,7 @@ export function validateStep(
   stepInputs(v, m, step);
   stepOutputs(v, m, step);
   stepPermissions(v, m, step, axes.map((a) => a.name));
+  stepUnstable(v, m, step);
   const resE = v.entry(m, "resources");
   if (resE) step.resources = validateResources(v, resE.value, name);
   const retE = v.entry(m, "retries");
@@ -328,6 +354,27 @@ function stepPermissions(v: YamlChecker, m: YMap, step: StepSpec, axisNames: str
       }
     }
   }
+}
+
+/** `unstable:`: Deno unstable features for the step process, each known and listed once. */
+function stepUnstable(v: YamlChecker, m: YMap, step: StepSpec): void {
+  const e = v.entry(m, "unstable");
+  if (!e) return;
+  const seen = new Set<string>();
+  for (const it of v.stringList(e.value, `the unstable features of step '${step.name}'`)) {
+    if (!UNSTABLE_FEATURES.includes(it.value)) {
+      v.error(
+        it.pos,
+        `unknown Deno unstable feature '${it.value}' in step '${step.name}'`,
+        `write the name without '--unstable-': one of ${UNSTABLE_FEATURES.join(", ")}`,
+      );
+    } else if (seen.has(it.value)) {
+      v.error(it.pos, `unstable feature '${it.value}' is listed twice in step '${step.name}'`);
+    } else {
+      seen.add(it.value);
+    }
+  }
+  step.unstable = [...seen];
 }
 
 /** `code:`: globs of extra files in the step's key, inside the pipeline directory. */

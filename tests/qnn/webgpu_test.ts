@@ -1,0 +1,161 @@
+// The WebGPU backend against the float64 reference on the cases of fast_vs_reference_test.ts,
+// within the float32 tolerance. Runs on whatever adapter WebGPU offers (here: Mesa's software
+// llvmpipe); skipped loudly, with the reason in the test name, where there is none.
+
+import { equal, ok } from "node:assert/strict";
+import { referenceLossGrad } from "../../lib/qnn/reference_simulator.ts";
+import { modelParamCount, type ModelSpec, qnnParamCount } from "../../lib/qnn/spec.ts";
+import { createSimulator } from "../../lib/qnn/simulator.ts";
+import { findAdapter } from "../../lib/qnn/webgpu/device.ts";
+import { createWebGpuSimulator } from "../../lib/qnn/webgpu/webgpu_simulator.ts";
+import { chooseBackend, createBackendSimulator } from "../../lib/qnn/backend.ts";
+import { assertClose, randomProblem } from "./_problems.ts";
+
+const found = await findAdapter();
+const adapter = found.adapter;
+const where = adapter ? `on ${found.adapter ? found.summary.name : ""}` : "";
+
+/** The test's name, with the reason it is skipped where there is no adapter. */
+function gpuTestName(name: string): string {
+  return adapter ? `${name} ${where}` : `${name} (SKIPPED: ${found.adapter ? "" : found.reason})`;
+}
+
+const CASES: { spec: ModelSpec; B: number }[] = [
+  { spec: { P: 4, d: 1 }, B: 3 },
+  { spec: { P: 4, d: 3, aggregate: "sqrt" }, B: 2 },
+  { spec: { P: 9, d: 2 }, B: 2 },
+  { spec: { P: 9, d: 1, aggregate: "sqrt" }, B: 2 },
+  { spec: { P: 16, d: 1 }, B: 2 },
+  { spec: { P: 16, d: 2, aggregate: "sqrt" }, B: 1 },
+];
+const TOL = 1e-4; // the f32 tolerance of fast_vs_reference_test.ts
+
+for (const [i, { spec, B }] of CASES.entries()) {
+  const name = `P=${spec.P} d=${spec.d} ${spec.aggregate ?? "mean"}`;
+  Deno.test({
+    name: gpuTestName(`webgpu vs reference: logits, loss, every gradient entry (${name}, f32)`),
+    ignore: !adapter,
+    fn: async () => {
+      const { params, images, labels } = randomProblem(spec, B, 100 + i);
+      const ref = referenceLossGrad(spec, params, images, labels);
+      const nPhi = qnnParamCount(spec.d);
+      const sim = await createWebGpuSimulator(spec, { precision: "f32", adapter: adapter! });
+      try {
+        const got = await sim.lossGrad(params, images, labels);
+        assertClose(got.logits, ref.logits, TOL, "logits");
+        assertClose([got.loss], [ref.loss], TOL, "loss");
+        for (let p = 0; p < spec.P; p++) {
+          const a = got.grad.subarray(p * nPhi, (p + 1) * nPhi);
+          assertClose(a, ref.grad.subarray(p * nPhi, (p + 1) * nPhi), TOL, `grad of QNN ${p}`);
+        }
+        const off = spec.P * nPhi;
+        assertClose(got.grad.subarray(off), ref.grad.subarray(off), TOL, "bias grad");
+        assertClose(await sim.forward(params, images), ref.logits, TOL, "forward");
+      } finally {
+        sim.close();
+      }
+    },
+  });
+}
+
+Deno.test({
+  name: gpuTestName("webgpu: more than one chunk, vjp, and jvp/hvp served by WebAssembly agree"),
+  ignore: !adapter,
+  fn: async () => {
+    const spec: ModelSpec = { P: 4, d: 2 };
+    const n = 1003; // two chunks (1000 + 3)
+    const { params, images, labels } = randomProblem(spec, n, 7);
+    const gpu = await createWebGpuSimulator(spec, {
+      precision: "f32",
+      adapter: adapter!,
+      hvp: true,
+      workers: 0,
+    });
+    const wasm = await createSimulator(spec, { precision: "f32", hvp: true, workers: 0 });
+    try {
+      const [a, b] = [
+        await gpu.lossGrad(params, images, labels),
+        await wasm.lossGrad(params, images, labels),
+      ];
+      assertClose(a.logits, b.logits, TOL, "logits");
+      assertClose([a.loss], [b.loss], TOL, "loss");
+      assertClose(a.grad, b.grad, TOL, "grad");
+      const cot = Float64Array.from({ length: n * 10 }, (_, k) => Math.sin(k) / n);
+      assertClose(
+        await gpu.vjp(params, images, cot),
+        await wasm.vjp(params, images, cot),
+        TOL,
+        "vjp",
+      );
+      const v = Float64Array.from({ length: modelParamCount(spec) }, (_, k) => Math.cos(k));
+      const few = images.subarray(0, 3 * 196);
+      assertClose(await gpu.jvp(params, few, v), await wasm.jvp(params, few, v), 0, "jvp");
+      const h = await gpu.hvp(params, few, labels.subarray(0, 3), v);
+      const hw = await wasm.hvp(params, few, labels.subarray(0, 3), v);
+      assertClose(h.hvp, hw.hvp, 0, "hvp");
+    } finally {
+      gpu.close();
+      wasm.close();
+    }
+  },
+});
+
+Deno.test("backend choice: wasm stays wasm; auto never picks a software adapter", async () => {
+  equal((await chooseBackend("wasm")).backend, "wasm");
+  const auto = await chooseBackend("auto");
+  if (adapter && found.adapter && found.summary.software) equal(auto.backend, "wasm");
+  ok(auto.note.length > 0);
+  const sim = await createBackendSimulator({ P: 4, d: 1 }, { precision: "f32", backend: "wasm" });
+  equal(sim.backend, "wasm");
+  sim.close();
+});
+
+Deno.test({
+  name: gpuTestName(
+    'qnn-check: "backend": "webgpu" (and --backend) agree with wasm within f32 tolerance',
+  ),
+  ignore: !adapter,
+  fn: async () => {
+    const P = 4, d = 1, B = 2;
+    const { params, images, labels } = randomProblem({ P, d }, B, 31);
+    const nPhi = qnnParamCount(d);
+    const input = {
+      P,
+      d,
+      images: Array.from(
+        { length: B },
+        (_, b) => Array.from(images.subarray(b * 196, b * 196 + 196)),
+      ),
+      labels: Array.from(labels),
+      phi: Array.from(
+        { length: P },
+        (_, p) => Array.from(params.subarray(p * nPhi, (p + 1) * nPhi)),
+      ),
+      bias: Array.from(params.subarray(P * nPhi)),
+    };
+    const tool = new URL("../../tools/qnn_check.ts", import.meta.url).pathname;
+    const run = async (extra: string[], body: unknown) => {
+      const path = await Deno.makeTempFile({ suffix: ".json" });
+      try {
+        await Deno.writeTextFile(path, JSON.stringify(body));
+        const out = await new Deno.Command(Deno.execPath(), {
+          args: ["run", "--allow-read", "--unstable-webgpu", tool, ...extra, path],
+        }).output();
+        const dec = new TextDecoder();
+        equal(out.code, 0, dec.decode(out.stderr));
+        return { json: JSON.parse(dec.decode(out.stdout)), stderr: dec.decode(out.stderr) };
+      } finally {
+        await Deno.remove(path);
+      }
+    };
+    const wasm = await run([], { ...input, precision: "f32" });
+    const gpu = await run([], { ...input, backend: "webgpu" });
+    ok(/backend webgpu on /.test(gpu.stderr), gpu.stderr);
+    const flag = await run(["--backend", "webgpu"], input);
+    for (const g of [gpu.json, flag.json]) {
+      assertClose(g.logits.flat(), wasm.json.logits.flat(), TOL, "logits");
+      assertClose(g.grad_phi.flat(), wasm.json.grad_phi.flat(), TOL, "grad_phi");
+      assertClose(g.grad_bias, wasm.json.grad_bias, TOL, "grad_bias");
+    }
+  },
+});
