@@ -80,19 +80,29 @@ Deno.test("charts: every figure's spec compiles with vega-lite and renders to SV
   }
 });
 
-Deno.test("charts: fig1 has one panel per configuration, train and test lines, the best-epoch rule", async () => {
-  const { svgs } = await rendered;
+Deno.test("charts: fig1 has loss and test-accuracy panels per configuration, the best-epoch rule", async () => {
+  const { svgs, figs, s } = await rendered;
   const svg = svgs.get("fig1_loss")!;
-  assertEquals(
-    count(svg, 'class="mark-rule role-mark child_layer_0_marks"'),
-    Ps.length * ds.length,
-  );
-  assertEquals(
-    count(svg, 'class="mark-line role-mark child_layer_1_marks"'),
-    2 * Ps.length * ds.length,
-  );
+  const panels = Ps.length * ds.length;
+  // Loss grid (train and test lines) above the test-accuracy grid, a rule in each panel.
+  assertEquals(count(svg, 'class="mark-rule role-mark concat_0_child_layer_0_marks"'), panels);
+  assertEquals(count(svg, 'class="mark-line role-mark concat_0_child_layer_1_marks"'), 2 * panels);
+  assertEquals(count(svg, 'class="mark-rule role-mark concat_1_child_layer_0_marks"'), panels);
+  assertEquals(count(svg, 'class="mark-line role-mark concat_1_child_layer_1_marks"'), panels);
   for (const P of Ps) assertStringIncludes(svg, `>P = ${P}<`);
   for (const d of ds) assertStringIncludes(svg, `>d = ${d}<`);
+  const spec = JSON.stringify(figure(figs, "fig1_loss").spec);
+  assert(!spec.includes('"type":"log"'), "a linear loss axis, as the paper's");
+  // The paper's epoch range: its epochs 0 .. E - 1, the initialisation (-1) not drawn.
+  const values = (figure(figs, "fig1_loss").spec as unknown as {
+    data: { values: { epoch?: number; best_epoch?: number; P: number; d: number }[] };
+  }).data.values;
+  const epochs = values.flatMap((v) => v.epoch === undefined ? [] : [v.epoch]);
+  assertEquals(Math.min(...epochs), 0);
+  const run = s.runs.find((r) => r.P === 4 && r.d === 2 && r.seed === 1001)!;
+  assertEquals(Math.max(...epochs), run.metrics!.length - 2);
+  const rule = values.find((v) => v.best_epoch !== undefined && v.P === 4 && v.d === 2)!;
+  assertEquals(rule.best_epoch, run.best!.epoch - 1);
 });
 
 Deno.test("charts: fig3 has one contour panel per configuration with the three crosses", async () => {
