@@ -338,3 +338,21 @@ Deno.test("table rendering: CSV quoting and Markdown escaping", () => {
   assertStringIncludes(md, "## T");
   assertStringIncludes(md, "- n");
 });
+
+Deno.test("table1 shows the epoch in the paper's numbering (initialisation -1)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "epochs_" });
+  try {
+    const f = await writeFixtures(dir, { Ps: [4], ds: [2] });
+    const s = await loadStudy(f.inputs);
+    const best = s.runs[0].best!;
+    const t = table(buildTables(s), "table1");
+    const cols = t.csv.columns;
+    const row = t.csv.rows[0];
+    assertEquals(row[cols.indexOf("epoch")], best.epoch);
+    assertEquals(row[cols.indexOf("paper_epoch")], best.epoch - 1);
+    assertStringIncludes(JSON.stringify(t.grid), `epoch ${best.epoch - 1}`);
+    assert(!JSON.stringify(t.grid).includes(`epoch ${best.epoch}\\n`));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
