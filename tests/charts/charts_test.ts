@@ -5,7 +5,8 @@ import {
   assertStringIncludes,
 } from "../report/_assert.ts";
 import { syntheticImages, writeFixtures } from "../report/fixtures.ts";
-import { loadStudy, type Study } from "../../lib/study/mod.ts";
+import { loadStudy, outlierCount, type Study, topEigenvalues } from "../../lib/study/mod.ts";
+import { spectrumOutliers } from "../../lib/charts/fig4_density.ts";
 import {
   buildFigures,
   compileSpec,
@@ -150,12 +151,40 @@ Deno.test("charts: fig3's contour data follows the grid and the markers follow t
   assertEquals(m[2].epoch, l.min_epoch - 1);
 });
 
-Deno.test("charts: fig4 has one log-scale density panel per configuration", async () => {
-  const { svgs, figs } = await rendered;
+Deno.test("charts: fig4 has one log-scale density panel per configuration, an axis per column, the gap rule's outliers", async () => {
+  const { svgs, figs, s } = await rendered;
   const svg = svgs.get("fig4_density")!;
-  assertEquals(count(svg, 'class="mark-line role-mark child_marks"'), Ps.length * ds.length);
-  const spec = JSON.stringify(figure(figs, "fig4_density").spec);
+  // One facet of P rows per d, side by side (a shared eigenvalue axis per column).
+  ds.forEach((_, i) =>
+    assertEquals(
+      count(svg, `class="mark-line role-mark concat_${i}_child_layer_1_marks"`),
+      Ps.length,
+    )
+  );
+  const f = figure(figs, "fig4_density");
+  const spec = JSON.stringify(f.spec);
   assertStringIncludes(spec, '"type":"log"');
+  assertStringIncludes(spec, '"x":"shared"');
+  // The outliers drawn are those the claims count (figure and Findings agree).
+  const values = (f.spec as unknown as {
+    data: { values: { P: number; d: number; outlier?: number; label?: string }[] };
+  }).data.values;
+  for (const P of Ps) {
+    for (const d of ds) {
+      const run = s.runs.find((r) => r.P === P && r.d === d && r.seed === s.firstSeed)!;
+      const m = outlierCount(topEigenvalues(run.hessian!)) ?? 0;
+      const drawn = values.filter((v) => v.P === P && v.d === d && v.outlier !== undefined);
+      assertEquals(drawn.length, m, `P=${P} d=${d}`);
+      assertEquals(spectrumOutliers(run.hessian!).length, m);
+    }
+  }
+});
+
+Deno.test("charts: spectrumOutliers follows the gap rule", () => {
+  const h = (top: number[]) =>
+    ({ lanczos: { top } }) as unknown as Parameters<typeof spectrumOutliers>[0];
+  assertEquals(spectrumOutliers(h([40, 12, 10, 9, 0.3, 0.2])), [40, 12, 10, 9]);
+  assertEquals(spectrumOutliers(h([5, 4.5, 4, 3.8])), []);
 });
 
 Deno.test("charts: lambda_max anchors the 1/P^2 and 1/P curves at P = 4", async () => {
