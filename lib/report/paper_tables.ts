@@ -35,6 +35,7 @@ import {
 } from "../study/mod.ts";
 import { fixed, meanStd, MISSING, signed, signedPercent, thousands } from "./format.ts";
 import { claimsTable, exponentsTable, spectrumTable } from "./claims_tables.ts";
+import { aggregateVariantTable } from "./variant_table.ts";
 
 /** Builds every table of the report, in report order. */
 export function buildTables(study: Study): Table[] {
@@ -50,6 +51,7 @@ export function buildTables(study: Study): Table[] {
     lambdaRatios(study),
     exponentsTable(study),
     spectrumTable(study),
+    ...[aggregateVariantTable(study)].filter((t): t is Table => t !== null),
   ];
 }
 
