@@ -321,6 +321,7 @@ export const SECTIONS: readonly { id: string; title: string; intro: string; item
       "table:hessian_split",
       "fig:fig4_density",
       "table:spectrum",
+      "table:aggregate_variant",
     ],
   },
 ];

@@ -22,6 +22,7 @@ import {
   PAPER_P,
   PAPER_QNN_PARAMS,
   PAPER_SEED,
+  paperEpoch,
   paperLambdaMax,
   paperPca,
   paperTable1,
@@ -34,6 +35,7 @@ import {
 } from "../study/mod.ts";
 import { fixed, meanStd, MISSING, signed, signedPercent, thousands } from "./format.ts";
 import { claimsTable, exponentsTable, spectrumTable } from "./claims_tables.ts";
+import { aggregateVariantTable } from "./variant_table.ts";
 
 /** Builds every table of the report, in report order. */
 export function buildTables(study: Study): Table[] {
@@ -49,6 +51,7 @@ export function buildTables(study: Study): Table[] {
     lambdaRatios(study),
     exponentsTable(study),
     spectrumTable(study),
+    ...[aggregateVariantTable(study)].filter((t): t is Table => t !== null),
   ];
 }
 
@@ -155,7 +158,10 @@ function table1(study: Study): Table {
       return MISSING;
     }
     const ref = paperTable1(P, d);
-    const lines = [`${fixed(b.test_loss, 5)} / ${fixed(b.test_acc, 4)}`, `epoch ${b.epoch}`];
+    const lines = [
+      `${fixed(b.test_loss, 5)} / ${fixed(b.test_acc, 4)}`,
+      `epoch ${paperEpoch(b.epoch)}`,
+    ];
     if (ref) {
       lines.push(`paper ${fixed(ref.test_loss, 5)} / ${fixed(ref.test_acc, 4)}`);
       lines.push(
@@ -170,6 +176,7 @@ function table1(study: Study): Table {
       d,
       seed,
       b.epoch,
+      paperEpoch(b.epoch),
       b.test_loss,
       b.test_acc,
       ref?.test_loss ?? null,
@@ -183,7 +190,9 @@ function table1(study: Study): Table {
   const notes = [
     firstSeedNote(study, "Values"),
     "Each cell: test loss / test accuracy at the epoch of minimum full-training-set loss, " +
-    "then that epoch.",
+    "then that epoch in the paper's numbering (the initialisation is epoch −1, so the paper's " +
+    "epoch 36 is the 37th epoch of training; the CSV keeps best.json's `epoch`, one more, " +
+    "beside `paper_epoch`).",
     ...cmp.notes,
     "The paper's values are those its public code printed (puyokw/qnns_with_patches, " +
     "src_vis/mnist_plot_loss.ipynb), of which the paper's text keeps a part.",
@@ -201,6 +210,7 @@ function table1(study: Study): Table {
         "d",
         "seed",
         "epoch",
+        "paper_epoch",
         "test_loss",
         "test_acc",
         "paper_test_loss",

@@ -33,7 +33,7 @@ export function checkBestAgainstMetrics(study: Study): string[] {
     } else if (!close(row.train_loss, min.train_loss)) {
       bad.push(
         `${where}: best.json says epoch ${r.best.epoch}, metrics.csv's minimum training ` +
-          `loss is at epoch ${min.epoch}`,
+          `loss is at epoch ${min.epoch} (the files' numbering: 0 is the initialisation)`,
       );
     } else if (!close(row.test_loss, r.best.test_loss) || !close(row.test_acc, r.best.test_acc)) {
       bad.push(`${where}: best.json's test loss/accuracy differ from metrics.csv's epoch row`);

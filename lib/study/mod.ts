@@ -19,6 +19,7 @@ export {
   findRun,
   type LoadOptions,
   loadStudy,
+  PAPER_AGGREGATE,
   type Run,
   runsOf,
   type Study,

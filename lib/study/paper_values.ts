@@ -121,3 +121,11 @@ export function paperPca(P: number, d: number): readonly [number, number] | null
 export function paperTable1(P: number, d: number): Table1Cell | null {
   return TABLE1_CELLS.find((c) => c.P === P && c.d === d) ?? null;
 }
+
+/**
+ * An epoch of ours (0: the initialisation, k: after k epochs of training) in
+ * the paper's numbering, where the initialisation is epoch -1: ours minus one.
+ */
+export function paperEpoch(epoch: number): number {
+  return epoch - 1;
+}

@@ -42,6 +42,8 @@ export interface Run {
   P: number;
   d: number;
   seed: number;
+  /** How the QNN outputs were aggregated (the `aggregate` axis); absent means "mean". */
+  aggregate?: string;
   best?: Best;
   /** `history.csv` rows (or `metrics.csv`'s, read as its history). */
   metrics?: HistoryRow[];
@@ -66,7 +68,17 @@ export interface Study {
   available: Record<ArtifactName, boolean>;
   /** Human-readable remarks about missing or partial inputs. */
   notes: string[];
+  /**
+   * Every aggregation present ("mean" first when present); `runs` holds the
+   * first one's runs only, so every table and figure is about one model.
+   */
+  aggregates: string[];
+  /** The runs of each aggregation, sorted as `runs` (the variant comparison). */
+  byAggregate: Record<string, Run[]>;
 }
+
+/** The aggregation of the paper's model, and of every run whose matrix has no `aggregate`. */
+export const PAPER_AGGREGATE = "mean";
 
 /** Options for `loadStudy`. */
 export interface LoadOptions {
@@ -104,7 +116,7 @@ function identify(
   g: GatheredInput,
   name: ArtifactName,
   content: unknown,
-): { P: number; d: number; seed: number } {
+): { P: number; d: number; seed: number; aggregate: string } {
   const fromFile = (content !== null && typeof content === "object" && !Array.isArray(content))
     ? content as Record<string, unknown>
     : {};
@@ -123,7 +135,11 @@ function identify(
     }
     out[axis] = v;
   }
-  return out as { P: number; d: number; seed: number };
+  const a = g.matrix?.aggregate;
+  return {
+    ...out as { P: number; d: number; seed: number },
+    aggregate: a == null ? PAPER_AGGREGATE : String(a),
+  };
 }
 
 /** Reads every gathered artifact and assembles the study. */
@@ -146,12 +162,12 @@ export async function loadStudy(inputs: StudyInputs, opts: LoadOptions = {}): Pr
     const list = inputs[name] ?? [];
     const contents = await Promise.all(list.map((g) => READERS[name](g.path)));
     list.forEach((g, i) => {
-      const { P, d, seed } = identify(g, name, contents[i]);
+      const { P, d, seed, aggregate } = identify(g, name, contents[i]);
       if (!seedOrder.includes(seed)) seedOrder.push(seed);
-      const k = key(P, d, seed);
+      const k = `${key(P, d, seed)}|${aggregate}`;
       let run = runs.get(k);
       if (!run) {
-        run = { P, d, seed };
+        run = { P, d, seed, aggregate };
         runs.set(k, run);
       }
       if (run[name] !== undefined) {
@@ -175,9 +191,18 @@ export async function loadStudy(inputs: StudyInputs, opts: LoadOptions = {}): Pr
   ];
   const firstSeed = seeds[0];
   const seedRank = new Map(seeds.map((s, i) => [s, i]));
-  const sorted = [...runs.values()].sort((a, b) =>
+  const all = [...runs.values()].sort((a, b) =>
     a.P - b.P || a.d - b.d || seedRank.get(a.seed)! - seedRank.get(b.seed)!
   );
+  const seen = [...new Set(all.map((r) => r.aggregate ?? PAPER_AGGREGATE))];
+  const aggregates = seen.includes(PAPER_AGGREGATE)
+    ? [PAPER_AGGREGATE, ...seen.filter((a) => a !== PAPER_AGGREGATE)]
+    : seen;
+  const byAggregate: Record<string, Run[]> = {};
+  for (const a of aggregates) {
+    byAggregate[a] = all.filter((r) => (r.aggregate ?? PAPER_AGGREGATE) === a);
+  }
+  const sorted = byAggregate[aggregates[0]] ?? [];
   const Ps = [...new Set(sorted.map((r) => r.P))].sort((a, b) => a - b);
   const ds = [...new Set(sorted.map((r) => r.d))].sort((a, b) => a - b);
   // Only the kinds this step consumes (the keys it passed) are worth a note when absent.
@@ -195,7 +220,13 @@ export async function loadStudy(inputs: StudyInputs, opts: LoadOptions = {}): Pr
       );
     }
   }
-  return { runs: sorted, Ps, ds, seeds, firstSeed, available, notes };
+  if (aggregates.length > 1) {
+    notes.push(
+      `Aggregations ${aggregates.join(", ")}: the tables and figures show ${aggregates[0]}; ` +
+        `the table 'aggregate_variant' compares them.`,
+    );
+  }
+  return { runs: sorted, Ps, ds, seeds, firstSeed, available, notes, aggregates, byAggregate };
 }
 
 /** The run of (P, d, seed), if any. */

@@ -5,7 +5,8 @@ import {
   assertStringIncludes,
 } from "../report/_assert.ts";
 import { syntheticImages, writeFixtures } from "../report/fixtures.ts";
-import { loadStudy, type Study } from "../../lib/study/mod.ts";
+import { loadStudy, outlierCount, type Study, topEigenvalues } from "../../lib/study/mod.ts";
+import { spectrumOutliers } from "../../lib/charts/fig4_density.ts";
 import {
   buildFigures,
   compileSpec,
@@ -80,19 +81,29 @@ Deno.test("charts: every figure's spec compiles with vega-lite and renders to SV
   }
 });
 
-Deno.test("charts: fig1 has one panel per configuration, train and test lines, the best-epoch rule", async () => {
-  const { svgs } = await rendered;
+Deno.test("charts: fig1 has loss and test-accuracy panels per configuration, the best-epoch rule", async () => {
+  const { svgs, figs, s } = await rendered;
   const svg = svgs.get("fig1_loss")!;
-  assertEquals(
-    count(svg, 'class="mark-rule role-mark child_layer_0_marks"'),
-    Ps.length * ds.length,
-  );
-  assertEquals(
-    count(svg, 'class="mark-line role-mark child_layer_1_marks"'),
-    2 * Ps.length * ds.length,
-  );
+  const panels = Ps.length * ds.length;
+  // Loss grid (train and test lines) above the test-accuracy grid, a rule in each panel.
+  assertEquals(count(svg, 'class="mark-rule role-mark concat_0_child_layer_0_marks"'), panels);
+  assertEquals(count(svg, 'class="mark-line role-mark concat_0_child_layer_1_marks"'), 2 * panels);
+  assertEquals(count(svg, 'class="mark-rule role-mark concat_1_child_layer_0_marks"'), panels);
+  assertEquals(count(svg, 'class="mark-line role-mark concat_1_child_layer_1_marks"'), panels);
   for (const P of Ps) assertStringIncludes(svg, `>P = ${P}<`);
   for (const d of ds) assertStringIncludes(svg, `>d = ${d}<`);
+  const spec = JSON.stringify(figure(figs, "fig1_loss").spec);
+  assert(!spec.includes('"type":"log"'), "a linear loss axis, as the paper's");
+  // The paper's epoch range: its epochs 0 .. E - 1, the initialisation (-1) not drawn.
+  const values = (figure(figs, "fig1_loss").spec as unknown as {
+    data: { values: { epoch?: number; best_epoch?: number; P: number; d: number }[] };
+  }).data.values;
+  const epochs = values.flatMap((v) => v.epoch === undefined ? [] : [v.epoch]);
+  assertEquals(Math.min(...epochs), 0);
+  const run = s.runs.find((r) => r.P === 4 && r.d === 2 && r.seed === 1001)!;
+  assertEquals(Math.max(...epochs), run.metrics!.length - 2);
+  const rule = values.find((v) => v.best_epoch !== undefined && v.P === 4 && v.d === 2)!;
+  assertEquals(rule.best_epoch, run.best!.epoch - 1);
 });
 
 Deno.test("charts: fig3 has one contour panel per configuration with the three crosses", async () => {
@@ -140,12 +151,40 @@ Deno.test("charts: fig3's contour data follows the grid and the markers follow t
   assertEquals(m[2].epoch, l.min_epoch - 1);
 });
 
-Deno.test("charts: fig4 has one log-scale density panel per configuration", async () => {
-  const { svgs, figs } = await rendered;
+Deno.test("charts: fig4 has one log-scale density panel per configuration, an axis per column, the gap rule's outliers", async () => {
+  const { svgs, figs, s } = await rendered;
   const svg = svgs.get("fig4_density")!;
-  assertEquals(count(svg, 'class="mark-line role-mark child_marks"'), Ps.length * ds.length);
-  const spec = JSON.stringify(figure(figs, "fig4_density").spec);
+  // One facet of P rows per d, side by side (a shared eigenvalue axis per column).
+  ds.forEach((_, i) =>
+    assertEquals(
+      count(svg, `class="mark-line role-mark concat_${i}_child_layer_1_marks"`),
+      Ps.length,
+    )
+  );
+  const f = figure(figs, "fig4_density");
+  const spec = JSON.stringify(f.spec);
   assertStringIncludes(spec, '"type":"log"');
+  assertStringIncludes(spec, '"x":"shared"');
+  // The outliers drawn are those the claims count (figure and Findings agree).
+  const values = (f.spec as unknown as {
+    data: { values: { P: number; d: number; outlier?: number; label?: string }[] };
+  }).data.values;
+  for (const P of Ps) {
+    for (const d of ds) {
+      const run = s.runs.find((r) => r.P === P && r.d === d && r.seed === s.firstSeed)!;
+      const m = outlierCount(topEigenvalues(run.hessian!)) ?? 0;
+      const drawn = values.filter((v) => v.P === P && v.d === d && v.outlier !== undefined);
+      assertEquals(drawn.length, m, `P=${P} d=${d}`);
+      assertEquals(spectrumOutliers(run.hessian!).length, m);
+    }
+  }
+});
+
+Deno.test("charts: spectrumOutliers follows the gap rule", () => {
+  const h = (top: number[]) =>
+    ({ lanczos: { top } }) as unknown as Parameters<typeof spectrumOutliers>[0];
+  assertEquals(spectrumOutliers(h([40, 12, 10, 9, 0.3, 0.2])), [40, 12, 10, 9]);
+  assertEquals(spectrumOutliers(h([5, 4.5, 4, 3.8])), []);
 });
 
 Deno.test("charts: lambda_max anchors the 1/P^2 and 1/P curves at P = 4", async () => {

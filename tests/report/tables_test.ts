@@ -8,6 +8,7 @@ import {
 import { writeFixtures } from "./fixtures.ts";
 import {
   checkBestAgainstMetrics,
+  fitExponent,
   loadStudy,
   mean,
   sampleStd,
@@ -337,4 +338,74 @@ Deno.test("table rendering: CSV quoting and Markdown escaping", () => {
   const md = tableMarkdown(t);
   assertStringIncludes(md, "## T");
   assertStringIncludes(md, "- n");
+});
+
+Deno.test("table1 shows the epoch in the paper's numbering (initialisation -1)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "epochs_" });
+  try {
+    const f = await writeFixtures(dir, { Ps: [4], ds: [2] });
+    const s = await loadStudy(f.inputs);
+    const best = s.runs[0].best!;
+    const t = table(buildTables(s), "table1");
+    const cols = t.csv.columns;
+    const row = t.csv.rows[0];
+    assertEquals(row[cols.indexOf("epoch")], best.epoch);
+    assertEquals(row[cols.indexOf("paper_epoch")], best.epoch - 1);
+    assertStringIncludes(JSON.stringify(t.grid), `epoch ${best.epoch - 1}`);
+    assert(!JSON.stringify(t.grid).includes(`epoch ${best.epoch}\\n`));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("aggregate_variant: mean vs 1/sqrt(P) only when both aggregations were run", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "variant_" });
+  try {
+    const opts = { Ps: [4, 9, 16], ds: [2], seeds: [1001, 1002] };
+    const a = await writeFixtures(`${dir}/mean`, opts);
+    const b = await writeFixtures(`${dir}/sqrt`, opts);
+    // Without the axis: one aggregation, no table, every run is the paper's mean.
+    const plain = await loadStudy(a.inputs);
+    assertEquals(plain.aggregates, ["mean"]);
+    assert(!buildTables(plain).some((t) => t.id === "aggregate_variant"));
+    // The same runs under two values of the `aggregate` axis (sqrt listed first).
+    const tag = (inputs: typeof a.inputs, aggregate: string) =>
+      Object.fromEntries(
+        Object.entries(inputs).map(([k, list]) => [
+          k,
+          list!.map((g) => ({
+            ...g,
+            id: `${g.id}+${aggregate}`,
+            matrix: { ...g.matrix, aggregate },
+          })),
+        ]),
+      );
+    const sq = tag(b.inputs, "sqrt");
+    const mn = tag(a.inputs, "mean");
+    const both = Object.fromEntries(
+      Object.keys(mn).map((k) => [k, [...(sq[k] ?? []), ...(mn[k] ?? [])]]),
+    );
+    const s = await loadStudy(both);
+    assertEquals(s.aggregates, ["mean", "sqrt"]);
+    assertEquals(s.runs.length, plain.runs.length, "the tables keep showing the mean's runs");
+    assert(s.runs.every((r) => r.aggregate === "mean"));
+    const t = table(buildTables(s), "aggregate_variant");
+    const cols = t.csv.columns;
+    const configs = t.csv.rows.filter((r) => r[0] === "config");
+    assertEquals(configs.length, 3 * 2);
+    const r4 = configs.find((r) => r[1] === 4 && r[cols.indexOf("aggregate")] === "sqrt")!;
+    const l4 = s.byAggregate.sqrt.filter((r) => r.P === 4).map((r) => r.hessian!.lambda_max);
+    assertAlmostEquals(r4[cols.indexOf("lambda_max_mean")] as number, (l4[0] + l4[1]) / 2, 1e-12);
+    const exps = t.csv.rows.filter((r) => r[0] === "exponent");
+    assertEquals(exps.map((r) => r[cols.indexOf("aggregate")]), ["mean", "sqrt"]);
+    const pts = s.byAggregate.mean.map((r) => ({ P: r.P, value: r.hessian!.lambda_max }));
+    assertAlmostEquals(
+      exps[0][cols.indexOf("exponent")] as number,
+      fitExponent(2, "full", pts).slope,
+      1e-12,
+    );
+    assertStringIncludes(t.title, "1/√P");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

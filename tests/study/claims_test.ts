@@ -41,6 +41,8 @@ function study(
     firstSeed: seeds[0],
     available: { best: true, metrics: false, hessian: true, density: false, landscape: true },
     notes: [],
+    aggregates: ["mean"],
+    byAggregate: { mean: runs },
   };
 }
 
