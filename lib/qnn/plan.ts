@@ -18,6 +18,13 @@ import {
 
 /** Samples per chunk: every call is cut into chunks of at most this many images. */
 export const CHUNK = 1000;
+/**
+ * In float64, chunks of at most this many samples take blocks B and C one sample at a time (f64
+ * state vectors, layer by layer) instead of through the 256 x 256 unitaries: building and
+ * sweeping those costs about as much as 50 samples' vectors per layer, which dominated small
+ * calls. Chosen per chunk, so a sample's results still do not depend on the rest of its call.
+ */
+export const VECTOR_MAX = 32;
 /** Leading dimension of 256 x 256 matrices: padded so that rows do not alias in the L1 sets. */
 export const LDM = 264;
 
@@ -128,6 +135,9 @@ export interface ScratchRegion {
   sgn: number;
   /** Adjoint vector for block A's backward pass, f64 x 512. */
   lam: number;
+  /** Per-sample states of blocks B, C in small chunks: after each layer (d + 1) and a tangent, f64 x 512. */
+  vec: number;
+  dvec: number;
   /** Hessian-vector product scratch (only in plans made with hvp). */
   hvp?: HvpScratch;
 }
@@ -265,7 +275,13 @@ export function memoryPlan(
       ptrace: take(64 * 8),
       sgn: take(256 * S),
       lam: take(512 * 8),
+      vec: 0,
+      dvec: 0,
     });
+  }
+  for (const s of scratch) {
+    s.vec = take((d + 1) * 512 * 8);
+    s.dvec = take(512 * 8);
   }
   if (hvp) {
     plan.cot2 = take(OUTPUTS * ld * 8);

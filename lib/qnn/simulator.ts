@@ -8,7 +8,7 @@
  */
 
 import { layoutForPatchCount } from "../data/mod.ts";
-import { QnnWorkerCompute, type SetupMode } from "./worker_compute.ts";
+import { type ComputeOp, QnnWorkerCompute } from "./worker_compute.ts";
 import { instantiateKernels, kernelModule, sharedMemory } from "./kernels.ts";
 import { crossEntropyCotangent, crossEntropyHessianProduct, crossEntropySum } from "./loss.ts";
 import { CHUNK, type MemoryPlan, memoryPlan } from "./plan.ts";
@@ -85,11 +85,12 @@ export interface SimulatorOptions {
   hvp?: boolean;
 }
 
-type Op = Extract<WorkerRequest, { type: "run" }>;
+type Op = ComputeOp;
+type Ops = Extract<WorkerRequest, { type: "ops" }>;
 
 /** One worker slot: a Deno Worker, or the computation on this thread (workers: 0). */
 interface Slot {
-  run(op: Op): Promise<void>;
+  run(ops: Ops): Promise<void>;
   close(): void;
 }
 
@@ -115,10 +116,10 @@ class WorkerSlot implements Slot {
     this.#worker.postMessage(init);
   }
 
-  run(op: Op): Promise<void> {
+  run(ops: Ops): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#pending = { resolve, reject };
-      this.#worker.postMessage(op);
+      this.#worker.postMessage(ops);
     });
   }
 
@@ -132,8 +133,8 @@ class WorkerSlot implements Slot {
 
 class LocalSlot implements Slot {
   constructor(readonly compute: QnnWorkerCompute) {}
-  run(op: Op): Promise<void> {
-    this.compute.run(op);
+  run(ops: Ops): Promise<void> {
+    for (const op of ops.ops) this.compute.run(op);
     return Promise.resolve();
   }
   close(): void {}
@@ -218,9 +219,11 @@ class FastSimulator implements Simulator {
     return next;
   }
 
-  async #all(op: Op): Promise<void> {
+  /** Runs phases on every slot, in order, one message per slot. */
+  async #all(...list: Op[]): Promise<void> {
+    const ops: Ops = { type: "ops", ops: list };
     Atomics.add(this.#sync, 0, 1); // publish the inputs written above
-    await Promise.all(this.#slots.map((s) => s.run(op)));
+    await Promise.all(this.#slots.map((s) => s.run(ops)));
     Atomics.load(this.#sync, 1); // and see the workers' outputs
   }
 
@@ -264,11 +267,13 @@ class FastSimulator implements Simulator {
       const n = this.#count(images);
       this.#setParams(params, this.#plan.params, "params");
       const logits = new Float64Array(n * CLASSES);
-      await this.#all({ type: "run", op: "setup", arg: "forward" });
+      // Setup travels with the first chunk: small calls are dominated by round trips.
+      let setup: Op[] = [{ type: "run", op: "setup", arg: "forward" }];
       for (let start = 0; start < n; start += CHUNK) {
         const nb = Math.min(CHUNK, n - start);
         this.#loadChunk(images, start, nb);
-        await this.#all({ type: "run", op: "forward", arg: nb });
+        await this.#all(...setup, { type: "run", op: "forward", arg: nb });
+        setup = [];
         this.#gather(nb, logits, start);
       }
       return logits;
@@ -288,12 +293,14 @@ class FastSimulator implements Simulator {
     const plan = this.#plan;
     this.#setParams(params, plan.params, "params");
     const logits = new Float64Array(n * CLASSES);
-    await this.#all({ type: "run", op: "setup", arg: "grad" });
-    const chunkCot = new Float64Array(CHUNK * CLASSES);
+    let setup: Op[] = [{ type: "run", op: "setup", arg: "grad" }];
+    const finish: Op = { type: "run", op: "finish" };
+    const chunkCot = new Float64Array(Math.min(n, CHUNK) * CLASSES);
     for (let start = 0; start < n; start += CHUNK) {
       const nb = Math.min(CHUNK, n - start);
       this.#loadChunk(images, start, nb);
-      await this.#all({ type: "run", op: "forward", arg: nb });
+      await this.#all(...setup, { type: "run", op: "forward", arg: nb });
+      setup = [];
       this.#gather(nb, logits, start);
       cot(logits, start, nb, chunkCot);
       // The QNN outputs' cotangent: d logits / d y_p = w for every p; layout [o][b].
@@ -302,9 +309,10 @@ class FastSimulator implements Simulator {
           this.#f64[plan.cot / 8 + o * plan.ld + b] = this.#w * chunkCot[b * CLASSES + o];
         }
       }
-      await this.#all({ type: "run", op: "backward", arg: nb });
+      const last = start + nb >= n;
+      await this.#all({ type: "run", op: "backward", arg: nb }, ...(last ? [finish] : []));
     }
-    await this.#all({ type: "run", op: "finish" });
+    if (n === 0) await this.#all(...setup, finish);
     const grad = new Float64Array(modelParamCount(this.spec));
     const nPhi = qnnParamCount(this.spec.d);
     const off = biasOffset(this.spec);
@@ -373,11 +381,12 @@ class FastSimulator implements Simulator {
       this.#setParams(params, this.#plan.params, "params");
       this.#setParams(v, this.#plan.tangent, "v");
       const out = new Float64Array(n * CLASSES);
-      await this.#all({ type: "run", op: "setup", arg: "jvp" as SetupMode });
+      let setup: Op[] = [{ type: "run", op: "setup", arg: "jvp" }];
       for (let start = 0; start < n; start += CHUNK) {
         const nb = Math.min(CHUNK, n - start);
         this.#loadChunk(images, start, nb);
-        await this.#all({ type: "run", op: "jvp", arg: nb });
+        await this.#all(...setup, { type: "run", op: "jvp", arg: nb });
+        setup = [];
         this.#gather(nb, out, start);
       }
       return out;
@@ -398,17 +407,19 @@ class FastSimulator implements Simulator {
       const n = this.#checkLabels(images, labels);
       this.#setParams(params, plan.params, "params");
       this.#setParams(v, plan.tangent, "v");
-      await this.#all({ type: "run", op: "setup", arg: "hvp" });
-      const logits = new Float64Array(CHUNK * CLASSES);
-      const jv = new Float64Array(CHUNK * CLASSES);
-      const u = new Float64Array(CHUNK * CLASSES);
-      const du = new Float64Array(CHUNK * CLASSES);
+      let setup: Op[] = [{ type: "run", op: "setup", arg: "hvp" }];
+      const finish: Op = { type: "run", op: "hvpFinish" };
+      const logits = new Float64Array(Math.min(n, CHUNK) * CLASSES);
+      const jv = new Float64Array(Math.min(n, CHUNK) * CLASSES);
+      const u = new Float64Array(Math.min(n, CHUNK) * CLASSES);
+      const du = new Float64Array(Math.min(n, CHUNK) * CLASSES);
       const dyAt = plan.qnn.map((r) => r.hvp!.dy);
       let total = 0;
       for (let start = 0; start < n; start += CHUNK) {
         const nb = Math.min(CHUNK, n - start);
         this.#loadChunk(images, start, nb);
-        await this.#all({ type: "run", op: "hvpForward", arg: nb });
+        await this.#all(...setup, { type: "run", op: "hvpForward", arg: nb });
+        setup = [];
         this.#gather(nb, logits, 0);
         this.#gather(nb, jv, 0, dyAt);
         const part = logits.subarray(0, nb * CLASSES);
@@ -423,9 +434,9 @@ class FastSimulator implements Simulator {
             this.#f64[plan.cot2 / 8 + o * plan.ld + b] = this.#w * du[b * CLASSES + o];
           }
         }
-        await this.#all({ type: "run", op: "hvpBackward", arg: nb });
+        const last = start + nb >= n;
+        await this.#all({ type: "run", op: "hvpBackward", arg: nb }, ...(last ? [finish] : []));
       }
-      await this.#all({ type: "run", op: "hvpFinish" });
       const grad = this.#collect((r) => [r.gradPhi, r.gradX]);
       const curvature = this.#collect((r) => [r.hvp!.cGradPhi, r.hvp!.cGradX]);
       const gaussNewton = this.#collect((r) => [r.hvp!.gGradPhi, r.hvp!.gGradX]);

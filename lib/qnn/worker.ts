@@ -22,7 +22,8 @@ export type WorkerRequest =
     slot: number;
     owned: number[];
   }
-  | ComputeOp;
+  /** Phases run in order with one round trip (a round trip costs tens of microseconds). */
+  | { type: "ops"; ops: ComputeOp[] };
 
 let compute: QnnWorkerCompute | undefined;
 let sync: Int32Array | undefined;
@@ -39,7 +40,7 @@ self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
     }
     if (!compute || !sync) throw new Error("qnn worker: not initialised");
     Atomics.load(sync, 0); // order our reads after the main thread's writes
-    compute.run(msg);
+    for (const op of msg.ops) compute.run(op);
     Atomics.add(sync, 1, 1); // publish our writes before replying
     self.postMessage({ ok: true });
   } catch (e) {

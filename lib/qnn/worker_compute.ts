@@ -13,7 +13,7 @@
 
 import { layerGate, layerGateGrad, layerGateGradTangent, layerGateTangent } from "./gates.ts";
 import type { KernelExports } from "./kernels.ts";
-import { LDM, type MemoryPlan, type QnnRegion } from "./plan.ts";
+import { LDM, type MemoryPlan, type QnnRegion, VECTOR_MAX } from "./plan.ts";
 import { biasOffset, DIM, FEATURES, layout, OUTPUTS, qnnParamCount } from "./spec.ts";
 
 /** What a call needs from setup. */
@@ -40,6 +40,10 @@ export class QnnWorkerCompute {
   readonly #square: number;
   readonly #batch: number;
   #mode: SetupMode = "forward";
+  /** Whether this call has built the unitaries (lazily: small chunks do without them). */
+  #built = false;
+  /** Whether a chunk of this call went through the unitaries (so finish sweeps MB, MC). */
+  #swept = false;
 
   constructor(
     plan: MemoryPlan,
@@ -91,7 +95,23 @@ export class QnnWorkerCompute {
   /** Prepares every owned QNN for a call: gates, block A, U_B and U_C (with tangents for jvp). */
   setup(mode: SetupMode): void {
     this.#mode = mode;
+    this.#built = false;
+    this.#swept = false;
     for (const p of this.#owned) this.#setupQnn(p, mode);
+    // Hessian-vector products always take the matrix path.
+    if (mode === "hvp") this.#build();
+  }
+
+  /** Whether a chunk of nb samples takes blocks B and C as per-sample vectors (see VECTOR_MAX). */
+  #vector(nb: number): boolean {
+    return this.#plan.S === 8 && nb <= VECTOR_MAX && this.#mode !== "hvp";
+  }
+
+  /** Builds U_B, U_C (tangents, adjoints) of every owned QNN once per call, when first needed. */
+  #build(): void {
+    if (this.#built) return;
+    this.#built = true;
+    for (const p of this.#owned) this.#unitaries(p, this.#mode);
   }
 
   #setupQnn(p: number, mode: SetupMode): void {
@@ -169,6 +189,21 @@ export class QnnWorkerCompute {
       fT[r.psiAT / S + i] = f64[last + i];
       fT[r.dpsiAT / S + i] = f64[r.dpsiA / 8 + i];
     }
+    if (mode === "grad" || hvp) {
+      f64.fill(0, r.lamA / 8, r.lamA / 8 + 512);
+      f64.fill(0, r.gradPhi / 8, r.gradPhi / 8 + this.#nPhi);
+      f64.fill(0, r.gradX / 8, r.gradX / 8 + FEATURES);
+    }
+  }
+
+  /** U_B, U_C of QNN p (with tangents and adjoints as the mode needs), zeroed sweep matrices. */
+  #unitaries(p: number, mode: SetupMode): void {
+    const { d, S } = this.#plan;
+    const r = this.#plan.qnn[p];
+    const f64 = this.#f64, fT = this.#fT;
+    const hvp = mode === "hvp";
+    const h = r.hvp;
+    const jvp = mode === "jvp" || hvp;
     // Unitaries of blocks B and C (and their tangents, stored where jvp does not need M).
     const tangents = hvp ? [h!.dUB, h!.dUC] : [r.MB, r.MC];
     for (const [U, Uh, dU, b] of [[r.UB, r.UBh, tangents[0], 0], [r.UC, r.UCh, tangents[1], 1]]) {
@@ -212,9 +247,120 @@ export class QnnWorkerCompute {
     if (mode === "grad" || hvp) {
       fT.fill(0, r.MB / S, r.MB / S + 2 * DIM * LDM);
       fT.fill(0, r.MC / S, r.MC / S + 2 * DIM * LDM);
-      f64.fill(0, r.lamA / 8, r.lamA / 8 + 512);
-      f64.fill(0, r.gradPhi / 8, r.gradPhi / 8 + this.#nPhi);
-      f64.fill(0, r.gradX / 8, r.gradX / 8 + FEATURES);
+    }
+  }
+
+  /**
+   * Block b (1 = B, 2 = C) of QNN p on columns of batch buffers, one f64 sample vector at a
+   * time (T is f64 here): dst = U src and, with dsrc, ddst = dU src + U dsrc. Columns nb..ncols-1
+   * are zeroed so that padding stays finite.
+   */
+  #vecBlock(
+    p: number,
+    b: 1 | 2,
+    src: number,
+    dst: number,
+    nb: number,
+    ncols: number,
+    dsrc = 0,
+    ddst = 0,
+  ): void {
+    const d = this.#plan.d;
+    const r = this.#plan.qnn[p], s = this.#scratch;
+    const v = s.vec, dv = dsrc ? s.dvec : 0;
+    for (let c = 0; c < ncols; c++) {
+      if (c >= nb) {
+        this.#storeColumn(0, dst, c);
+        if (ddst) this.#storeColumn(0, ddst, c);
+        continue;
+      }
+      this.#loadColumn(src, c, v);
+      if (dsrc) this.#loadColumn(dsrc, c, dv);
+      for (let k = 0; k < d; k++) {
+        const cz = b === 2 && k === d - 1 ? 0 : 1;
+        const g = r.gates64 + (b * d + k) * 512;
+        this.#k.vec_layer(v, dv, g, dv ? r.dgates64 + (b * d + k) * 512 : 0, cz);
+      }
+      this.#storeColumn(v, dst, c);
+      if (ddst) this.#storeColumn(dv, ddst, c);
+    }
+  }
+
+  /** Copies column c of the f64 batch buffer X into the vector v ([re 256, im 256]). */
+  #loadColumn(X: number, c: number, v: number): void {
+    const f = this.#f64, ld = this.#plan.ld;
+    const re = X / 8 + c, im = (X + this.#batch) / 8 + c, o = v / 8;
+    for (let i = 0; i < DIM; i++) {
+      f[o + i] = f[re + i * ld];
+      f[o + DIM + i] = f[im + i * ld];
+    }
+  }
+
+  /** Writes the vector v into column c of the f64 batch buffer X (v = 0: zeros). */
+  #storeColumn(v: number, X: number, c: number): void {
+    const f = this.#f64, ld = this.#plan.ld;
+    const re = X / 8 + c, im = (X + this.#batch) / 8 + c, o = v / 8;
+    for (let i = 0; i < DIM; i++) {
+      f[re + i * ld] = v ? f[o + i] : 0;
+      f[im + i * ld] = v ? f[o + DIM + i] : 0;
+    }
+  }
+
+  /**
+   * Reverse sweep of block b (1 = B, 2 = C) of QNN p, one sample at a time: recomputes the
+   * sample's states after each layer from psiIn (the block's input), walks the adjoint lamOut
+   * back into lamIn and adds each layer's gradient (from its partial traces) to gradPhi.
+   */
+  #vecBlockBackward(
+    p: number,
+    b: 1 | 2,
+    psiIn: number,
+    lamOut: number,
+    lamIn: number,
+    nb: number,
+    ncols: number,
+    gradPhi: number,
+  ): void {
+    const d = this.#plan.d;
+    const r = this.#plan.qnn[p], s = this.#scratch, f = this.#f64;
+    for (let c = 0; c < ncols; c++) {
+      if (c >= nb) {
+        this.#storeColumn(0, lamIn, c);
+        continue;
+      }
+      this.#loadColumn(psiIn, c, s.vec);
+      for (let k = 0; k < d; k++) {
+        const at = s.vec + (k + 1) * 512 * 8;
+        f.copyWithin(at / 8, at / 8 - 512, at / 8);
+        this.#k.vec_layer(at, 0, r.gates64 + (b * d + k) * 512, 0, b === 2 && k === d - 1 ? 0 : 1);
+      }
+      this.#loadColumn(lamOut, c, s.lam);
+      for (let k = d - 1; k >= 0; k--) {
+        const cz = b === 2 && k === d - 1 ? 0 : 1;
+        this.#k.vec_layer_backward(
+          s.vec + (k + 1) * 512 * 8,
+          s.lam,
+          r.gates64 + (b * d + k) * 512,
+          cz,
+          s.ptrace,
+        );
+        this.#addLayerGrad(p, gradPhi, layout.layer(d, BLOCKS[b], k));
+      }
+      this.#storeColumn(s.lam, lamIn, c);
+    }
+  }
+
+  /** Adds the gradient of a layer's 16 angles (from the partial traces in scratch) to gradPhi. */
+  #addLayerGrad(p: number, gradPhi: number, base: number): void {
+    const f64 = this.#f64, pt = this.#scratch.ptrace / 8;
+    const phi = this.#plan.params / 8 + p * this.#nPhi, g = gradPhi / 8;
+    for (let q = 0; q < 8; q++) {
+      const [da, db] = layerGateGrad(
+        f64[phi + base + 8 + q],
+        f64.subarray(pt + q * 8, pt + q * 8 + 8),
+      );
+      f64[g + base + q] += da;
+      f64[g + base + 8 + q] += db;
     }
   }
 
@@ -269,13 +415,20 @@ export class QnnWorkerCompute {
     const ncols = Math.ceil(nb / 8) * 8;
     const s = this.#scratch, B = this.#batch;
     const encode = this.#kern("encode");
+    const vector = this.#vector(nb);
+    if (!vector) {
+      this.#build();
+      this.#swept = true;
+    }
     for (const p of this.#owned) {
       const r = this.#plan.qnn[p];
       this.#prepare(p, r, nb, false);
       encode(r.psi1, r.psi1 + B, r.psiAT, r.psiAT + 256 * S, 1, ld, ncols, r.u1, s.sgn, s.tileA);
-      this.#gemm(s.bufX, r.UB, r.psi1, ncols);
+      if (vector) this.#vecBlock(p, 1, r.psi1, s.bufX, nb, ncols);
+      else this.#gemm(s.bufX, r.UB, r.psi1, ncols);
       encode(r.psi3, r.psi3 + B, s.bufX, s.bufX + B, 0, ld, ncols, r.u2, s.sgn, s.tileA);
-      this.#gemm(r.psi4, r.UC, r.psi3, ncols);
+      if (vector) this.#vecBlock(p, 2, r.psi3, r.psi4, nb, ncols);
+      else this.#gemm(r.psi4, r.UC, r.psi3, ncols);
       this.#kern("measure")(r.psi4, r.psi4 + B, 0, 0, ld, ncols, r.y, s.tileA, s.tileB);
     }
   }
@@ -336,9 +489,13 @@ export class QnnWorkerCompute {
         cotT,
         s.tileA,
       );
-      // M accumulates sum_b psi_in lam_in^H = (sum_b psi_in lam_out^H) U: the sweep's start W_0.
-      this.#gemm(s.bufY, r.UCh, s.bufX, ncols);
-      nh(MC, MC + Q, LDM, r.psi3, r.psi3 + B, s.bufY, s.bufY + B, ld, DIM, DIM, ncols);
+      const vector = this.#vector(nb);
+      if (vector) this.#vecBlockBackward(p, 2, r.psi3, s.bufX, s.bufY, nb, ncols, gradPhi);
+      else {
+        // M accumulates sum_b psi_in lam_in^H = (sum_b psi_in lam_out^H) U: the sweep's start W_0.
+        this.#gemm(s.bufY, r.UCh, s.bufX, ncols);
+        nh(MC, MC + Q, LDM, r.psi3, r.psi3 + B, s.bufY, s.bufY + B, ld, DIM, DIM, ncols);
+      }
       encBack(
         s.bufY,
         s.bufY + B,
@@ -355,8 +512,11 @@ export class QnnWorkerCompute {
         s.tileB,
       );
       encGrads(s.R, 1, nb, ld, r.rot, r.trig, gradPhi + layout.encoding(d, 2) * 8, gradX);
-      this.#gemm(s.bufX, r.UBh, s.bufY, ncols);
-      nh(MB, MB + Q, LDM, r.psi1, r.psi1 + B, s.bufX, s.bufX + B, ld, DIM, DIM, ncols);
+      if (vector) this.#vecBlockBackward(p, 1, r.psi1, s.bufY, s.bufX, nb, ncols, gradPhi);
+      else {
+        this.#gemm(s.bufX, r.UBh, s.bufY, ncols);
+        nh(MB, MB + Q, LDM, r.psi1, r.psi1 + B, s.bufX, s.bufX + B, ld, DIM, DIM, ncols);
+      }
       encBack(
         s.bufX,
         s.bufX + B,
@@ -381,12 +541,15 @@ export class QnnWorkerCompute {
   finish(): void {
     for (const p of this.#owned) {
       const r = this.#plan.qnn[p];
-      this.#finishQnn(p, r.MB, r.MC, r.gradPhi, r.lamA);
+      this.#finishQnn(p, r.MB, r.MC, r.gradPhi, r.lamA, this.#swept);
     }
   }
 
-  /** Block gradients of QNN p from the sweep matrices MB, MC and lamA, added to gradPhi. */
-  #finishQnn(p: number, MB: number, MC: number, gradPhi: number, lamA: number): void {
+  /**
+   * Block gradients of QNN p from the sweep matrices MB, MC (when `sweep`: some chunk went
+   * through the unitaries) and lamA, added to gradPhi.
+   */
+  #finishQnn(p: number, MB: number, MC: number, gradPhi: number, lamA: number, sweep = true): void {
     const plan = this.#plan;
     const { d, S } = plan;
     const s = this.#scratch, Q = this.#square;
@@ -409,7 +572,7 @@ export class QnnWorkerCompute {
           grad[base + 8 + q] += db;
         }
       };
-      for (const [W, b] of [[MB, 1], [MC, 2]]) {
+      for (const [W, b] of sweep ? [[MB, 1], [MC, 2]] : []) {
         // W_0 = sum_b psi_in lam_in^H (accumulated by backward; equals M U), then, in place,
         // W_k = L_k W_{k-1} L_k^H layer by layer; layer k's derivatives are 2x2 partial traces
         // of G_k W_{k-1} G_k^H (G_k: the layer without its CZ ring).
@@ -444,6 +607,8 @@ export class QnnWorkerCompute {
     const ncols = Math.ceil(nb / 8) * 8;
     const s = this.#scratch, B = this.#batch;
     const encT = this.#kern("encode_tangent");
+    const vector = this.#vector(nb);
+    if (!vector) this.#build();
     for (const p of this.#owned) {
       const r = this.#plan.qnn[p];
       this.#prepare(p, r, nb, true);
@@ -465,9 +630,12 @@ export class QnnWorkerCompute {
         s.tileA,
         s.tileB,
       );
-      this.#gemm(r.psi3, r.UB, r.psi1, ncols);
-      this.#gemm(s.bufY, r.MB, r.psi1, ncols);
-      this.#gemm(s.bufY, r.UB, s.bufX, ncols, 1);
+      if (vector) this.#vecBlock(p, 1, r.psi1, r.psi3, nb, ncols, s.bufX, s.bufY);
+      else {
+        this.#gemm(r.psi3, r.UB, r.psi1, ncols);
+        this.#gemm(s.bufY, r.MB, r.psi1, ncols);
+        this.#gemm(s.bufY, r.UB, s.bufX, ncols, 1);
+      }
       encT(
         r.psi3,
         r.psi3 + B,
@@ -486,9 +654,12 @@ export class QnnWorkerCompute {
         s.tileA,
         s.tileB,
       );
-      this.#gemm(r.psi4, r.UC, r.psi3, ncols);
-      this.#gemm(s.bufX, r.MC, r.psi3, ncols);
-      this.#gemm(s.bufX, r.UC, s.bufY, ncols, 1);
+      if (vector) this.#vecBlock(p, 2, r.psi3, r.psi4, nb, ncols, s.bufY, s.bufX);
+      else {
+        this.#gemm(r.psi4, r.UC, r.psi3, ncols);
+        this.#gemm(s.bufX, r.MC, r.psi3, ncols);
+        this.#gemm(s.bufX, r.UC, s.bufY, ncols, 1);
+      }
       this.#kern("measure")(
         r.psi4,
         r.psi4 + B,
