@@ -79,7 +79,7 @@ Deno.test("hessian step: exact (f64, f32) and central products give the same lam
       ins,
       OUTPUTS,
     );
-    await rejects(main(bad2.ctx), /parameter 'hvp' must be "exact" or "central"/);
+    await rejects(main(bad2.ctx), /parameter 'hvp' must be one of "exact", "central"/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
