@@ -6,7 +6,7 @@
  * - `gemm`: the raw complex GEMM kernel, 256 x 256 @ 256 x 1000, f32, on 1 and on 2 cores.
  *
  * `--hessian` instead: `grad` (lossGrad) and `hvp` (exact Hessian-vector product with its
- * Gauss-Newton and curvature parts) in f32 and f64 at P = 4, 9, 16, d = 50, B = 1000, each with
+ * Gauss-Newton and curvature parts) and `hv_only` (`hessianProduct(..., "full")`, H v alone) in f32 and f64 at P = 4, 9, 16, d = 50, B = 1000, each with
  * its ratio to the f32 gradient of the same model; and `call_grad_f64`, the per-call time of an
  * f64 gradient at P = 4, d = 1, B = 2 (fixed overhead: messaging, setup).
  *
@@ -167,7 +167,7 @@ async function timeHessian(P: number, d: number, B: number, precision: "f32" | "
   try {
     await sim.lossGrad(params, images, labels);
     await sim.hvp(params, images, labels, v);
-    const grad: number[] = [], hvp: number[] = [];
+    const grad: number[] = [], hvp: number[] = [], full: number[] = [];
     for (let r = 0; r < reps; r++) {
       let t = performance.now();
       await sim.lossGrad(params, images, labels);
@@ -175,8 +175,11 @@ async function timeHessian(P: number, d: number, B: number, precision: "f32" | "
       t = performance.now();
       await sim.hvp(params, images, labels, v);
       hvp.push((performance.now() - t) / 1000);
+      t = performance.now();
+      await sim.hessianProduct(params, images, labels, v, "full");
+      full.push((performance.now() - t) / 1000);
     }
-    return { grad: best(grad), hvp: best(hvp) };
+    return { grad: best(grad), hvp: best(hvp), full: best(full) };
   } finally {
     sim.close();
   }
@@ -218,8 +221,10 @@ async function benchHessian(): Promise<void> {
     const f64 = await timeHessian(P, 50, 1000, "f64");
     out("grad_f32", P, 50, 1000, f32.grad, 1);
     out("hvp_f32", P, 50, 1000, f32.hvp, f32.hvp / f32.grad);
+    out("hv_only_f32", P, 50, 1000, f32.full, f32.full / f32.grad);
     out("grad_f64", P, 50, 1000, f64.grad, f64.grad / f32.grad);
     out("hvp_f64", P, 50, 1000, f64.hvp, f64.hvp / f32.grad);
+    out("hv_only_f64", P, 50, 1000, f64.full, f64.full / f32.grad);
   }
   const sim = await createSimulator({ P: 4, d: 1 }, { precision: "f64" });
   const { params, images, labels } = inputs(4, 1, 2);

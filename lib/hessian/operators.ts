@@ -25,6 +25,8 @@ import type { Operator } from "../linalg/mod.ts";
 /** What the operators need from a simulator (float64). */
 export type DifferentiableModel = Pick<Simulator, "forward" | "lossGrad" | "vjp" | "jvp"> & {
   hvp?: Simulator["hvp"];
+  /** One part only, without the Gauss-Newton sweep (preferred over hvp when present). */
+  hessianProduct?: Simulator["hessianProduct"];
 };
 
 /** How full products are computed. */
@@ -90,6 +92,7 @@ export async function hessianOperators(
   // The logits at the point, for the Gauss-Newton term's softmax Hessian.
   const logits = await model.forward(params, images);
   const exact = model.hvp?.bind(model);
+  const single = model.hessianProduct?.bind(model);
   if (method === "exact" && !exact) {
     throw new Error("Hessian operators: exact products need a simulator made with hvp: true");
   }
@@ -99,6 +102,7 @@ export async function hessianOperators(
   const hvp: Operator = method === "exact"
     ? async (v) => {
       checkLength(v, n);
+      if (single) return await single(params, images, labels, v, "full");
       return (await exact!(params, images, labels, v)).hvp;
     }
     : centralDifferenceHvp(model, params, images, labels, epsilon);
@@ -114,6 +118,7 @@ export async function hessianOperators(
   const curvature: Operator = method === "exact"
     ? async (v) => {
       checkLength(v, n);
+      if (single) return await single(params, images, labels, v, "curvature");
       return (await exact!(params, images, labels, v)).curvature;
     }
     : async (v) => {

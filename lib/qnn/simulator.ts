@@ -8,7 +8,7 @@
  */
 
 import { layoutForPatchCount } from "../data/mod.ts";
-import { type ComputeOp, QnnWorkerCompute } from "./worker_compute.ts";
+import { type ComputeOp, type HvpParts, QnnWorkerCompute } from "./worker_compute.ts";
 import { instantiateKernels, kernelModule, sharedMemory } from "./kernels.ts";
 import { crossEntropyCotangent, crossEntropyHessianProduct, crossEntropySum } from "./loss.ts";
 import { CHUNK, type MemoryPlan, memoryPlan } from "./plan.ts";
@@ -62,6 +62,18 @@ export interface Simulator {
     labels: Uint8Array,
     v: Float64Array,
   ): Promise<HvpResult>;
+  /**
+   * One Hessian-vector product of the mean softmax cross-entropy along v (needs `hvp: true`):
+   * the full H v, or only its curvature part C v. Cheaper than `hvp`, which also runs the
+   * Gauss-Newton sweep; same values up to rounding.
+   */
+  hessianProduct(
+    params: Float64Array,
+    images: Float32Array | Float64Array,
+    labels: Uint8Array,
+    v: Float64Array,
+    kind: "full" | "curvature",
+  ): Promise<Float64Array>;
   /** Terminates the workers. */
   close(): void;
 }
@@ -399,7 +411,36 @@ class FastSimulator implements Simulator {
     labels: Uint8Array,
     v: Float64Array,
   ): Promise<HvpResult> {
+    return this.#serial(() => this.#hvp(params, images, labels, v, "all"));
+  }
+
+  hessianProduct(
+    params: Float64Array,
+    images: Float32Array | Float64Array,
+    labels: Uint8Array,
+    v: Float64Array,
+    kind: "full" | "curvature",
+  ): Promise<Float64Array> {
+    if (kind !== "full" && kind !== "curvature") {
+      return Promise.reject(
+        new Error(`simulator: kind must be "full" or "curvature", got ${JSON.stringify(kind)}`),
+      );
+    }
     return this.#serial(async () => {
+      const r = await this.#hvp(params, images, labels, v, kind);
+      return kind === "full" ? r.hvp : r.curvature;
+    });
+  }
+
+  /** The products of `parts`; with "full", hvp holds H v and the parts are not computed. */
+  async #hvp(
+    params: Float64Array,
+    images: Float32Array | Float64Array,
+    labels: Uint8Array,
+    v: Float64Array,
+    parts: HvpParts,
+  ): Promise<HvpResult> {
+    {
       const plan = this.#plan;
       if (plan.cot2 === 0) {
         throw new Error("simulator: hvp needs createSimulator(..., { hvp: true })");
@@ -407,7 +448,7 @@ class FastSimulator implements Simulator {
       const n = this.#checkLabels(images, labels);
       this.#setParams(params, plan.params, "params");
       this.#setParams(v, plan.tangent, "v");
-      let setup: Op[] = [{ type: "run", op: "setup", arg: "hvp" }];
+      let setup: Op[] = [{ type: "run", op: "setup", arg: "hvp", parts }];
       const finish: Op = { type: "run", op: "hvpFinish" };
       const logits = new Float64Array(Math.min(n, CHUNK) * CLASSES);
       const jv = new Float64Array(Math.min(n, CHUNK) * CLASSES);
@@ -439,11 +480,22 @@ class FastSimulator implements Simulator {
       }
       const grad = this.#collect((r) => [r.gradPhi, r.gradX]);
       const curvature = this.#collect((r) => [r.hvp!.cGradPhi, r.hvp!.cGradX]);
+      if (parts !== "all") {
+        // "full": the curvature accumulators hold H v; "curvature": G v was not computed.
+        const none = new Float64Array(0);
+        return {
+          loss: total / n,
+          grad,
+          hvp: parts === "full" ? curvature : none,
+          gaussNewton: none,
+          curvature,
+        };
+      }
       const gaussNewton = this.#collect((r) => [r.hvp!.gGradPhi, r.hvp!.gGradX]);
       const hv = new Float64Array(grad.length);
       for (let i = 0; i < hv.length; i++) hv[i] = gaussNewton[i] + curvature[i];
       return { loss: total / n, grad, hvp: hv, gaussNewton, curvature };
-    });
+    }
   }
 
   /** Checks labels against images; returns the count. */

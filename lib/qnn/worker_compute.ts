@@ -19,9 +19,15 @@ import { biasOffset, DIM, FEATURES, layout, OUTPUTS, qnnParamCount } from "./spe
 /** What a call needs from setup. */
 export type SetupMode = "forward" | "grad" | "jvp" | "hvp";
 
+/**
+ * Which Hessian-vector products a call accumulates: all three (H v, G v, C v), only H v (the
+ * cotangent's tangent folded into the tangent sweep: no Gauss-Newton sweep), or only C v.
+ */
+export type HvpParts = "all" | "full" | "curvature";
+
 /** One phase handed to a worker (or run on the calling thread). */
 export type ComputeOp =
-  | { type: "run"; op: "setup"; arg: SetupMode }
+  | { type: "run"; op: "setup"; arg: SetupMode; parts?: HvpParts }
   | { type: "run"; op: "forward" | "backward" | "jvp" | "hvpForward" | "hvpBackward"; arg: number }
   | { type: "run"; op: "finish" | "hvpFinish"; arg?: undefined };
 
@@ -40,6 +46,7 @@ export class QnnWorkerCompute {
   readonly #square: number;
   readonly #batch: number;
   #mode: SetupMode = "forward";
+  #parts: HvpParts = "all";
   /** Whether this call has built the unitaries (lazily: small chunks do without them). */
   #built = false;
   /** Whether a chunk of this call went through the unitaries (so finish sweeps MB, MC). */
@@ -74,7 +81,7 @@ export class QnnWorkerCompute {
   run(op: ComputeOp): void {
     switch (op.op) {
       case "setup":
-        return this.setup(op.arg);
+        return this.setup(op.arg, op.parts);
       case "forward":
         return this.forward(op.arg);
       case "backward":
@@ -93,8 +100,9 @@ export class QnnWorkerCompute {
   }
 
   /** Prepares every owned QNN for a call: gates, block A, U_B and U_C (with tangents for jvp). */
-  setup(mode: SetupMode): void {
+  setup(mode: SetupMode, parts: HvpParts = "all"): void {
     this.#mode = mode;
+    this.#parts = parts;
     this.#built = false;
     this.#swept = false;
     for (const p of this.#owned) this.#setupQnn(p, mode);
@@ -748,7 +756,9 @@ export class QnnWorkerCompute {
     for (const p of this.#owned) {
       const r = plan.qnn[p], h = r.hvp!;
       this.#adjointTangent(nb, p);
-      this.#adjoint(nb, p, hs.cotT, h.gMB, h.gMC, h.gGradPhi, h.gGradX, h.gLamA);
+      if (this.#parts === "all") {
+        this.#adjoint(nb, p, hs.cotT, h.gMB, h.gMC, h.gGradPhi, h.gGradX, h.gLamA);
+      }
     }
   }
 
@@ -766,6 +776,19 @@ export class QnnWorkerCompute {
     // The output adjoint is linear in the state at a fixed cotangent: its tangent is obs(dpsi4).
     obs(lam, lam + B, r.psi4, r.psi4 + B, ld, ncols, s.cotT, s.tileA);
     obs(dlam, dlam + B, h.dpsi4, h.dpsi4 + B, ld, ncols, s.cotT, s.tileA);
+    if (this.#parts === "full") {
+      // H v alone: the output adjoint's full tangent also carries the cotangent's tangent,
+      // obs(psi4; cot2) (observe_adjoint is linear in the cotangent), so one tangent sweep gives
+      // G v + C v and the separate Gauss-Newton sweep is not needed.
+      obs(lamIn, lamIn + B, r.psi4, r.psi4 + B, ld, ncols, hs.cotT, s.tileA);
+      const fT = this.#fT, S = plan.S;
+      for (const [to, from] of [[dlam, lamIn], [dlam + B, lamIn + B]]) {
+        for (let i = 0; i < DIM; i++) {
+          const a = to / S + i * ld, b = from / S + i * ld;
+          for (let c = 0; c < ncols; c++) fT[a + c] += fT[b + c];
+        }
+      }
+    }
     const blocks = [
       [r.UCh, h.dUCh, r.MC, h.dMC, r.psi3, h.dpsi3, r.u2, r.du2, 1],
       [r.UBh, h.dUBh, r.MB, h.dMB, r.psi1, h.dpsi1, r.u1, r.du1, 0],
@@ -823,7 +846,7 @@ export class QnnWorkerCompute {
     const left = this.#kern("layer_left_tangent"), right = this.#kern("layer_right_tangent");
     for (const p of this.#owned) {
       const r = plan.qnn[p], h = r.hvp!;
-      this.#finishQnn(p, h.gMB, h.gMC, h.gGradPhi, h.gLamA);
+      if (this.#parts === "all") this.#finishQnn(p, h.gMB, h.gMC, h.gGradPhi, h.gLamA);
       const at = plan.params / 8 + p * this.#nPhi, dat = plan.tangent / 8 + p * this.#nPhi;
       const phi = f64.subarray(at, at + this.#nPhi);
       const dphi = f64.subarray(dat, dat + this.#nPhi);
