@@ -64,15 +64,16 @@ export interface Simulator {
   ): Promise<HvpResult>;
   /**
    * One Hessian-vector product of the mean softmax cross-entropy along v (needs `hvp: true`):
-   * the full H v, or only its curvature part C v. Cheaper than `hvp`, which also runs the
-   * Gauss-Newton sweep; same values up to rounding.
+   * the full H v, or only its curvature part C v, or only its Gauss-Newton part G v. Cheaper
+   * than `hvp`, which computes all three; same values up to rounding. Like every call, it
+   * streams the images in chunks (memory does not grow with their number).
    */
   hessianProduct(
     params: Float64Array,
     images: Float32Array | Float64Array,
     labels: Uint8Array,
     v: Float64Array,
-    kind: "full" | "curvature",
+    kind: "full" | "curvature" | "gaussNewton",
   ): Promise<Float64Array>;
   /** Terminates the workers. */
   close(): void;
@@ -419,16 +420,20 @@ class FastSimulator implements Simulator {
     images: Float32Array | Float64Array,
     labels: Uint8Array,
     v: Float64Array,
-    kind: "full" | "curvature",
+    kind: "full" | "curvature" | "gaussNewton",
   ): Promise<Float64Array> {
-    if (kind !== "full" && kind !== "curvature") {
+    if (kind !== "full" && kind !== "curvature" && kind !== "gaussNewton") {
       return Promise.reject(
-        new Error(`simulator: kind must be "full" or "curvature", got ${JSON.stringify(kind)}`),
+        new Error(
+          `simulator: kind must be "full", "curvature" or "gaussNewton", got ${
+            JSON.stringify(kind)
+          }`,
+        ),
       );
     }
     return this.#serial(async () => {
       const r = await this.#hvp(params, images, labels, v, kind);
-      return kind === "full" ? r.hvp : r.curvature;
+      return kind === "full" ? r.hvp : kind === "curvature" ? r.curvature : r.gaussNewton;
     });
   }
 
@@ -480,6 +485,11 @@ class FastSimulator implements Simulator {
       }
       const grad = this.#collect((r) => [r.gradPhi, r.gradX]);
       const curvature = this.#collect((r) => [r.hvp!.cGradPhi, r.hvp!.cGradX]);
+      if (parts === "gaussNewton") {
+        const gn = this.#collect((r) => [r.hvp!.gGradPhi, r.hvp!.gGradX]);
+        const none = new Float64Array(0);
+        return { loss: total / n, grad: none, hvp: none, gaussNewton: gn, curvature: none };
+      }
       if (parts !== "all") {
         // "full": the curvature accumulators hold H v; "curvature": G v was not computed.
         const none = new Float64Array(0);

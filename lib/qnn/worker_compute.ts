@@ -21,9 +21,10 @@ export type SetupMode = "forward" | "grad" | "jvp" | "hvp";
 
 /**
  * Which Hessian-vector products a call accumulates: all three (H v, G v, C v), only H v (the
- * cotangent's tangent folded into the tangent sweep: no Gauss-Newton sweep), or only C v.
+ * cotangent's tangent folded into the tangent sweep: no Gauss-Newton sweep), only C v, or only
+ * G v (the Gauss-Newton sweep alone: no tangent sweep, and no gradient).
  */
-export type HvpParts = "all" | "full" | "curvature";
+export type HvpParts = "all" | "full" | "curvature" | "gaussNewton";
 
 /** One phase handed to a worker (or run on the calling thread). */
 export type ComputeOp =
@@ -755,8 +756,8 @@ export class QnnWorkerCompute {
     this.#cotangent(nb, plan.cot2, hs.cotT);
     for (const p of this.#owned) {
       const r = plan.qnn[p], h = r.hvp!;
-      this.#adjointTangent(nb, p);
-      if (this.#parts === "all") {
+      if (this.#parts !== "gaussNewton") this.#adjointTangent(nb, p);
+      if (this.#parts === "all" || this.#parts === "gaussNewton") {
         this.#adjoint(nb, p, hs.cotT, h.gMB, h.gMC, h.gGradPhi, h.gGradX, h.gLamA);
       }
     }
@@ -846,7 +847,10 @@ export class QnnWorkerCompute {
     const left = this.#kern("layer_left_tangent"), right = this.#kern("layer_right_tangent");
     for (const p of this.#owned) {
       const r = plan.qnn[p], h = r.hvp!;
-      if (this.#parts === "all") this.#finishQnn(p, h.gMB, h.gMC, h.gGradPhi, h.gLamA);
+      if (this.#parts === "all" || this.#parts === "gaussNewton") {
+        this.#finishQnn(p, h.gMB, h.gMC, h.gGradPhi, h.gLamA);
+        if (this.#parts === "gaussNewton") continue;
+      }
       const at = plan.params / 8 + p * this.#nPhi, dat = plan.tangent / 8 + p * this.#nPhi;
       const phi = f64.subarray(at, at + this.#nPhi);
       const dphi = f64.subarray(dat, dat + this.#nPhi);
