@@ -1,17 +1,24 @@
 /**
  * The fast simulator: P QNNs on a batch, exact forward, gradients (reverse mode) and
  * Jacobian-vector products (forward mode), float32 or float64, on worker threads that share one
- * WebAssembly memory. Each QNN belongs to one worker; cross-QNN sums (logits, bias gradient)
- * are done here in a fixed order, so results are bit-identical for any number of workers.
+ * WebAssembly memory. Workers take work items (QNN, column part of a chunk; QNN and block for
+ * building unitaries and sweeps) fixed by the model and the chunk, never by the number of
+ * workers; sums over parts and QNNs (logits, bias gradient) run in a fixed order, so results are
+ * bit-identical for any number of workers, including more workers than QNNs.
  *
  * @module
  */
 
 import { layoutForPatchCount } from "../data/mod.ts";
-import { type ComputeOp, type HvpParts, QnnWorkerCompute } from "./worker_compute.ts";
+import {
+  type ComputeOp,
+  type HvpParts,
+  QnnWorkerCompute,
+  type SetupMode,
+} from "./worker_compute.ts";
 import { instantiateKernels, kernelModule, sharedMemory } from "./kernels.ts";
 import { crossEntropyCotangent, crossEntropyHessianProduct, crossEntropySum } from "./loss.ts";
-import { CHUNK, type MemoryPlan, memoryPlan } from "./plan.ts";
+import { CHUNK, type MemoryPlan, memoryPlan, PARTS, VECTOR_MAX } from "./plan.ts";
 import {
   aggregateWeight,
   biasOffset,
@@ -92,7 +99,7 @@ export interface HvpResult {
 /** Options of createSimulator. */
 export interface SimulatorOptions {
   precision: "f32" | "f64";
-  /** Worker threads (default: min(P, cores)); 0 runs everything on the calling thread. */
+  /** Worker threads (default: every core; at most P x PARTS have work); 0: the calling thread. */
   workers?: number;
   /** Reserve the buffers of exact Hessian-vector products (`hvp`); default false. */
   hvp?: boolean;
@@ -164,29 +171,26 @@ export async function createSimulator(spec: ModelSpec, opts: SimulatorOptions): 
     );
   }
   const cores = navigator.hardwareConcurrency || 2;
-  const workers = opts.workers ?? Math.min(spec.P, cores);
+  const workers = opts.workers ?? cores;
   if (!Number.isInteger(workers) || workers < 0) {
     throw new Error(`simulator: workers must be an integer >= 0`);
   }
-  const slots = Math.max(1, Math.min(workers, spec.P));
+  // Work items are (QNN, column part) pairs, so up to P x PARTS workers have work.
+  const slots = Math.max(1, Math.min(workers, spec.P * PARTS));
   const plan = memoryPlan(spec, opts.precision, slots, opts.hvp ?? false);
   const memory = sharedMemory(plan.bytes);
   new Int32Array(memory.buffer, plan.pix, spec.P * FEATURES).set(patches.pixel);
   const module = await kernelModule();
-  const owned = Array.from(
-    { length: slots },
-    (_, w) => [...Array(spec.P).keys()].filter((p) => p % slots === w),
-  );
   let list: Slot[];
   if (workers === 0) {
     const kernels = await instantiateKernels(module, memory);
-    list = [new LocalSlot(new QnnWorkerCompute(plan, memory, kernels, 0, owned[0]))];
+    list = [new LocalSlot(new QnnWorkerCompute(plan, memory, kernels, 0, 1))];
   } else {
     const ready: Promise<void>[] = [];
-    list = owned.map((mine, slot) => {
+    list = Array.from({ length: slots }, (_, slot) => {
       let done!: (e?: Error) => void;
       ready.push(new Promise((res, rej) => (done = (e) => (e ? rej(e) : res()))));
-      return new WorkerSlot({ type: "init", module, memory, plan, slot, owned: mine }, done);
+      return new WorkerSlot({ type: "init", module, memory, plan, slot, slots }, done);
     });
     try {
       await Promise.all(ready);
@@ -230,6 +234,24 @@ class FastSimulator implements Simulator {
     const next = this.#queue.then(fn, fn);
     this.#queue = next.catch(() => {});
     return next;
+  }
+
+  /**
+   * Starts a call. Small f64 calls need no unitaries: their setup is returned, to travel with
+   * the first chunk (round trips dominate them); otherwise setup, then building U_B and U_C (a
+   * phase of its own: work items read gates that other slots wrote), and nothing is returned.
+   */
+  async #begin(mode: SetupMode, n: number): Promise<Op[]> {
+    const setup: Op = { type: "run", op: "setup", arg: mode };
+    if (!this.#built(n)) return [setup];
+    await this.#all(setup);
+    await this.#all({ type: "run", op: "build" });
+    return [];
+  }
+
+  /** Whether a call on n images builds the unitaries (f32, or a chunk above VECTOR_MAX). */
+  #built(n: number): boolean {
+    return this.precision === "f32" || n > VECTOR_MAX;
   }
 
   /** Runs phases on every slot, in order, one message per slot. */
@@ -281,7 +303,7 @@ class FastSimulator implements Simulator {
       this.#setParams(params, this.#plan.params, "params");
       const logits = new Float64Array(n * CLASSES);
       // Setup travels with the first chunk: small calls are dominated by round trips.
-      let setup: Op[] = [{ type: "run", op: "setup", arg: "forward" }];
+      let setup = await this.#begin("forward", n);
       for (let start = 0; start < n; start += CHUNK) {
         const nb = Math.min(CHUNK, n - start);
         this.#loadChunk(images, start, nb);
@@ -306,7 +328,7 @@ class FastSimulator implements Simulator {
     const plan = this.#plan;
     this.#setParams(params, plan.params, "params");
     const logits = new Float64Array(n * CLASSES);
-    let setup: Op[] = [{ type: "run", op: "setup", arg: "grad" }];
+    let setup = await this.#begin("grad", n);
     const finish: Op = { type: "run", op: "finish" };
     const chunkCot = new Float64Array(Math.min(n, CHUNK) * CLASSES);
     for (let start = 0; start < n; start += CHUNK) {
@@ -322,8 +344,11 @@ class FastSimulator implements Simulator {
           this.#f64[plan.cot / 8 + o * plan.ld + b] = this.#w * chunkCot[b * CLASSES + o];
         }
       }
-      const last = start + nb >= n;
-      await this.#all({ type: "run", op: "backward", arg: nb }, ...(last ? [finish] : []));
+      // Small calls: finish travels with the last backward (each QNN's items on one slot);
+      // otherwise it reads other slots' parts and needs the backward phase complete.
+      const merge = start + nb >= n && !this.#built(n);
+      await this.#all({ type: "run", op: "backward", arg: nb }, ...(merge ? [finish] : []));
+      if (start + nb >= n && !merge) await this.#all(finish);
     }
     if (n === 0) await this.#all(...setup, finish);
     const grad = new Float64Array(modelParamCount(this.spec));
@@ -394,7 +419,7 @@ class FastSimulator implements Simulator {
       this.#setParams(params, this.#plan.params, "params");
       this.#setParams(v, this.#plan.tangent, "v");
       const out = new Float64Array(n * CLASSES);
-      let setup: Op[] = [{ type: "run", op: "setup", arg: "jvp" }];
+      let setup = await this.#begin("jvp", n);
       for (let start = 0; start < n; start += CHUNK) {
         const nb = Math.min(CHUNK, n - start);
         this.#loadChunk(images, start, nb);

@@ -20,7 +20,8 @@ export type WorkerRequest =
     memory: WebAssembly.Memory;
     plan: MemoryPlan;
     slot: number;
-    owned: number[];
+    /** How many slots share the work items (see QnnWorkerCompute). */
+    slots: number;
   }
   /** Phases run in order with one round trip (a round trip costs tens of microseconds). */
   | { type: "ops"; ops: ComputeOp[] };
@@ -33,7 +34,7 @@ self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
   try {
     if (msg.type === "init") {
       const kernels = await instantiateKernels(msg.module, msg.memory);
-      compute = new QnnWorkerCompute(msg.plan, msg.memory, kernels, msg.slot, msg.owned);
+      compute = new QnnWorkerCompute(msg.plan, msg.memory, kernels, msg.slot, msg.slots);
       sync = new Int32Array(msg.memory.buffer, 0, 16);
       self.postMessage({ ok: true });
       return;

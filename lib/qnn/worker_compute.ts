@@ -1,20 +1,23 @@
 /**
- * The per-QNN computation of the fast simulator, run by each worker on the QNNs it owns.
+ * The per-QNN computation of the fast simulator: each worker slot runs its share of every
+ * phase's work items (item i belongs to slot i mod slots; see #mine).
  * Everything heavy is a kernel call on the shared memory (see plan.ts for the layout); this
- * class only sequences them. It never touches another worker's QNNs or scratch, and a QNN's
- * numbers depend only on its own inputs, so results do not depend on the number of workers.
+ * class only sequences them. Items of one phase write disjoint memory (a column part's
+ * accumulators, a block's matrices); sums over parts run in part order; so results do not depend
+ * on the number of workers. A phase that reads another slot's results is a new message.
  *
- * Per call: `setup` (gates, block A's state, the unitaries of B and C), then per chunk `forward`
- * (and `backward`) or `jvp`, then `finish` (block gradients from the accumulated sweep matrices
- * and block A's summed adjoint).
+ * Per call: `setup` (gates, block A's state; items: QNNs), `build` (U_B, U_C; items: QNN x
+ * block), then per chunk `forward` (and `backward`) or `jvp` (items: QNN x column part), then
+ * `finish` (sums over parts, the sweeps of B and C, block A; items: QNN x block). Hessian-vector
+ * products run whole QNNs (p mod slots) in every phase.
  *
  * @module
  */
 
 import { layerGate, layerGateGrad, layerGateGradTangent, layerGateTangent } from "./gates.ts";
 import type { KernelExports } from "./kernels.ts";
-import { LDM, type MemoryPlan, type QnnRegion, VECTOR_MAX } from "./plan.ts";
-import { biasOffset, DIM, FEATURES, layout, OUTPUTS, qnnParamCount } from "./spec.ts";
+import { chunkParts, LDM, type MemoryPlan, type QnnRegion, VECTOR_MAX } from "./plan.ts";
+import { biasOffset, DIM, FEATURES, layout, OUTPUTS, PIXELS, qnnParamCount } from "./spec.ts";
 
 /** What a call needs from setup. */
 export type SetupMode = "forward" | "grad" | "jvp" | "hvp";
@@ -30,7 +33,7 @@ export type HvpParts = "all" | "full" | "curvature" | "gaussNewton";
 export type ComputeOp =
   | { type: "run"; op: "setup"; arg: SetupMode; parts?: HvpParts }
   | { type: "run"; op: "forward" | "backward" | "jvp" | "hvpForward" | "hvpBackward"; arg: number }
-  | { type: "run"; op: "finish" | "hvpFinish"; arg?: undefined };
+  | { type: "run"; op: "build" | "finish" | "hvpFinish"; arg?: undefined };
 
 const BLOCKS = ["A", "B", "C"] as const;
 
@@ -38,7 +41,10 @@ const BLOCKS = ["A", "B", "C"] as const;
 export class QnnWorkerCompute {
   readonly #plan: MemoryPlan;
   readonly #k: KernelExports;
+  /** QNNs whose whole calls this slot runs (Hessian-vector products): p mod slots. */
   readonly #owned: number[];
+  readonly #slot: number;
+  readonly #slots: number;
   readonly #f64: Float64Array;
   readonly #fT: Float32Array | Float64Array;
   readonly #scratch;
@@ -48,21 +54,21 @@ export class QnnWorkerCompute {
   readonly #batch: number;
   #mode: SetupMode = "forward";
   #parts: HvpParts = "all";
-  /** Whether this call has built the unitaries (lazily: small chunks do without them). */
+  /** Whether this call has built the unitaries (small calls in f64 do without them). */
   #built = false;
-  /** Whether a chunk of this call went through the unitaries (so finish sweeps MB, MC). */
-  #swept = false;
 
   constructor(
     plan: MemoryPlan,
     memory: WebAssembly.Memory,
     kernels: KernelExports,
     slot: number,
-    owned: number[],
+    slots: number,
   ) {
     this.#plan = plan;
     this.#k = kernels;
-    this.#owned = owned;
+    this.#slot = slot;
+    this.#slots = slots;
+    this.#owned = [...Array(plan.P).keys()].filter((p) => p % slots === slot);
     this.#f64 = new Float64Array(memory.buffer);
     this.#fT = plan.S === 4 ? new Float32Array(memory.buffer) : new Float64Array(memory.buffer);
     this.#scratch = plan.scratch[slot];
@@ -83,6 +89,8 @@ export class QnnWorkerCompute {
     switch (op.op) {
       case "setup":
         return this.setup(op.arg, op.parts);
+      case "build":
+        return this.build();
       case "forward":
         return this.forward(op.arg);
       case "backward":
@@ -100,27 +108,58 @@ export class QnnWorkerCompute {
     }
   }
 
-  /** Prepares every owned QNN for a call: gates, block A, U_B and U_C (with tangents for jvp). */
+  /**
+   * Work item i of a phase is this slot's when i mod slots = slot: the items and their order
+   * depend only on the model and the chunk, so any number of workers computes the same bits.
+   */
+  #mine(i: number): boolean {
+    return i % this.#slots === this.#slot;
+  }
+
+  /**
+   * Prepares a call: gates, block A, zeroed accumulators (item: a QNN); for Hessian-vector
+   * products, whole QNNs (p mod slots) including U_B and U_C. Other calls build those with
+   * `build`, a phase of its own since it reads gates other slots may have written.
+   */
   setup(mode: SetupMode, parts: HvpParts = "all"): void {
     this.#mode = mode;
     this.#parts = parts;
-    this.#built = false;
-    this.#swept = false;
-    for (const p of this.#owned) this.#setupQnn(p, mode);
-    // Hessian-vector products always take the matrix path.
-    if (mode === "hvp") this.#build();
+    this.#built = mode === "hvp";
+    for (let p = 0; p < this.#plan.P; p++) {
+      if (mode === "hvp" ? !this.#owned.includes(p) : !this.#mine(p)) continue;
+      this.#setupQnn(p, mode);
+      if (mode === "hvp") {
+        this.#unitary(p, 0, mode);
+        this.#unitary(p, 1, mode);
+        this.#zeroHvp(p);
+      }
+    }
+  }
+
+  /** U_B and U_C of every QNN (items: QNN x block), for calls that use them. */
+  build(): void {
+    this.#built = true;
+    const P = this.#plan.P;
+    for (let i = 0; i < 2 * P; i++) {
+      if (this.#mine(i)) this.#unitary(i % P, i < P ? 0 : 1, this.#mode);
+    }
   }
 
   /** Whether a chunk of nb samples takes blocks B and C as per-sample vectors (see VECTOR_MAX). */
   #vector(nb: number): boolean {
-    return this.#plan.S === 8 && nb <= VECTOR_MAX && this.#mode !== "hvp";
+    const vector = this.#plan.S === 8 && nb <= VECTOR_MAX && this.#mode !== "hvp";
+    if (!vector && !this.#built) throw new Error("qnn engine: a large chunk needs build first");
+    return vector;
   }
 
-  /** Builds U_B, U_C (tangents, adjoints) of every owned QNN once per call, when first needed. */
-  #build(): void {
-    if (this.#built) return;
-    this.#built = true;
-    for (const p of this.#owned) this.#unitaries(p, this.#mode);
+  /** The work items of a chunk phase: (QNN p, column part [c0, count]), parts outermost. */
+  #chunkItems(nb: number): [number, number, number, number][] {
+    const out: [number, number, number, number][] = [];
+    const P = this.#plan.P;
+    chunkParts(nb).forEach(([c0, count], j) => {
+      for (let p = 0; p < P; p++) if (this.#mine(j * P + p)) out.push([p, j, c0, count]);
+    });
+    return out;
   }
 
   #setupQnn(p: number, mode: SetupMode): void {
@@ -199,23 +238,29 @@ export class QnnWorkerCompute {
       fT[r.dpsiAT / S + i] = f64[r.dpsiA / 8 + i];
     }
     if (mode === "grad" || hvp) {
-      f64.fill(0, r.lamA / 8, r.lamA / 8 + 512);
-      f64.fill(0, r.gradPhi / 8, r.gradPhi / 8 + this.#nPhi);
-      f64.fill(0, r.gradX / 8, r.gradX / 8 + FEATURES);
+      for (const part of r.parts) {
+        f64.fill(0, part.lamA / 8, part.lamA / 8 + 512);
+        f64.fill(0, part.gradPhi / 8, part.gradPhi / 8 + this.#nPhi);
+        f64.fill(0, part.gradX / 8, part.gradX / 8 + FEATURES);
+      }
     }
   }
 
-  /** U_B, U_C of QNN p (with tangents and adjoints as the mode needs), zeroed sweep matrices. */
-  #unitaries(p: number, mode: SetupMode): void {
+  /**
+   * U_B (b = 0) or U_C (b = 1) of QNN p, with tangent and adjoints as the mode needs, and the
+   * block's sweep matrices zeroed.
+   */
+  #unitary(p: number, b: 0 | 1, mode: SetupMode): void {
     const { d, S } = this.#plan;
     const r = this.#plan.qnn[p];
-    const f64 = this.#f64, fT = this.#fT;
+    const fT = this.#fT;
     const hvp = mode === "hvp";
     const h = r.hvp;
     const jvp = mode === "jvp" || hvp;
-    // Unitaries of blocks B and C (and their tangents, stored where jvp does not need M).
-    const tangents = hvp ? [h!.dUB, h!.dUC] : [r.MB, r.MC];
-    for (const [U, Uh, dU, b] of [[r.UB, r.UBh, tangents[0], 0], [r.UC, r.UCh, tangents[1], 1]]) {
+    // The unitary (and its tangent, stored where jvp does not need M).
+    const U = b === 0 ? r.UB : r.UC, Uh = b === 0 ? r.UBh : r.UCh;
+    const dU = hvp ? (b === 0 ? h!.dUB : h!.dUC) : (b === 0 ? r.MB : r.MC);
+    {
       this.#identity(U);
       if (jvp) fT.fill(0, dU / S, dU / S + 2 * DIM * LDM);
       for (let k = 0; k < d; k++) {
@@ -247,16 +292,22 @@ export class QnnWorkerCompute {
         this.#kern("conj_transpose")(dUh, dUh + this.#square, LDM, dU, dU + this.#square, LDM);
       }
     }
-    if (hvp) {
-      for (const M of [h!.dMB, h!.dMC, h!.gMB, h!.gMC]) fT.fill(0, M / S, M / S + 2 * DIM * LDM);
-      for (const a of [h!.cLamA, h!.gLamA]) f64.fill(0, a / 8, a / 8 + 512);
-      for (const a of [h!.cGradPhi, h!.gGradPhi]) f64.fill(0, a / 8, a / 8 + this.#nPhi);
-      for (const a of [h!.cGradX, h!.gGradX]) f64.fill(0, a / 8, a / 8 + FEATURES);
-    }
     if (mode === "grad" || hvp) {
-      fT.fill(0, r.MB / S, r.MB / S + 2 * DIM * LDM);
-      fT.fill(0, r.MC / S, r.MC / S + 2 * DIM * LDM);
+      for (const part of r.parts) {
+        const M = b === 0 ? part.MB : part.MC;
+        fT.fill(0, M / S, M / S + 2 * DIM * LDM);
+      }
     }
+  }
+
+  /** Zeroes the accumulators of a Hessian-vector product of QNN p. */
+  #zeroHvp(p: number): void {
+    const h = this.#plan.qnn[p].hvp!, S = this.#plan.S;
+    const f64 = this.#f64, fT = this.#fT;
+    for (const M of [h.dMB, h.dMC, h.gMB, h.gMC]) fT.fill(0, M / S, M / S + 2 * DIM * LDM);
+    for (const a of [h.cLamA, h.gLamA]) f64.fill(0, a / 8, a / 8 + 512);
+    for (const a of [h.cGradPhi, h.gGradPhi]) f64.fill(0, a / 8, a / 8 + this.#nPhi);
+    for (const a of [h.cGradX, h.gGradX]) f64.fill(0, a / 8, a / 8 + FEATURES);
   }
 
   /**
@@ -399,10 +450,10 @@ export class QnnWorkerCompute {
     );
   }
 
-  #prepare(p: number, r: QnnRegion, nb: number, tangent: boolean): void {
+  #prepare(p: number, r: QnnRegion, nb: number, tangent: boolean, c0 = 0): void {
     const plan = this.#plan;
     this.#kern("enc_prepare")(
-      plan.images,
+      plan.images + c0 * PIXELS * 8,
       plan.params + biasOffset(plan) * 8,
       plan.pix + p * FEATURES * 4,
       nb,
@@ -421,46 +472,62 @@ export class QnnWorkerCompute {
   /** Outputs of every owned QNN for the chunk's nb images, into each region's y. */
   forward(nb: number): void {
     const { ld, S } = this.#plan;
-    const ncols = Math.ceil(nb / 8) * 8;
     const s = this.#scratch, B = this.#batch;
     const encode = this.#kern("encode");
     const vector = this.#vector(nb);
-    if (!vector) {
-      this.#build();
-      this.#swept = true;
-    }
-    for (const p of this.#owned) {
-      const r = this.#plan.qnn[p];
-      this.#prepare(p, r, nb, false);
+    for (const [p, , c0, count] of this.#chunkItems(nb)) {
+      const r = this.#columns(p, c0), ncols = Math.ceil(count / 8) * 8;
+      this.#prepare(p, r, count, false, c0);
       encode(r.psi1, r.psi1 + B, r.psiAT, r.psiAT + 256 * S, 1, ld, ncols, r.u1, s.sgn, s.tileA);
-      if (vector) this.#vecBlock(p, 1, r.psi1, s.bufX, nb, ncols);
+      if (vector) this.#vecBlock(p, 1, r.psi1, s.bufX, count, ncols);
       else this.#gemm(s.bufX, r.UB, r.psi1, ncols);
       encode(r.psi3, r.psi3 + B, s.bufX, s.bufX + B, 0, ld, ncols, r.u2, s.sgn, s.tileA);
-      if (vector) this.#vecBlock(p, 2, r.psi3, r.psi4, nb, ncols);
+      if (vector) this.#vecBlock(p, 2, r.psi3, r.psi4, count, ncols);
       else this.#gemm(r.psi4, r.UC, r.psi3, ncols);
       this.#kern("measure")(r.psi4, r.psi4 + B, 0, 0, ld, ncols, r.y, s.tileA, s.tileB);
     }
+  }
+
+  /**
+   * QNN p's region with every per-sample address moved to column c0 (batch states, encoding
+   * gates, data trig, outputs), so kernels run on a column part unchanged.
+   */
+  #columns(p: number, c0: number): QnnRegion {
+    const q = this.#plan.qnn[p], o = c0 * this.#plan.S, o8 = c0 * 8;
+    return {
+      ...q,
+      psi1: q.psi1 + o,
+      psi3: q.psi3 + o,
+      psi4: q.psi4 + o,
+      u1: q.u1 + o,
+      u2: q.u2 + o,
+      du1: q.du1 + o,
+      du2: q.du2 + o,
+      trig: q.trig + o8,
+      y: q.y + o8,
+    };
   }
 
   /** Backward pass of the last forward chunk with the cotangent at plan.cot (f64 [10][ld]). */
   backward(nb: number): void {
     if (this.#mode !== "grad") throw new Error("qnn engine: backward needs setup('grad')");
     const s = this.#scratch;
-    this.#cotangent(nb, this.#plan.cot, s.cotT);
-    for (const p of this.#owned) {
-      const r = this.#plan.qnn[p];
-      this.#adjoint(nb, p, s.cotT, r.MB, r.MC, r.gradPhi, r.gradX, r.lamA);
+    const vector = this.#vector(nb);
+    for (const [p, j, c0, count] of this.#chunkItems(nb)) {
+      const a = this.#plan.qnn[p].parts[j];
+      this.#cotangent(count, this.#plan.cot, s.cotT, c0);
+      this.#adjoint(count, p, s.cotT, a.MB, a.MC, a.gradPhi, a.gradX, a.lamA, vector, c0);
     }
   }
 
-  /** The chunk's cotangent (f64 [10][ld] at `from`) in T at `to`, zero past nb. */
-  #cotangent(nb: number, from: number, to: number): void {
+  /** The cotangent of nb samples from column c0 (f64 [10][ld] at `from`) in T at `to`, zero past nb. */
+  #cotangent(nb: number, from: number, to: number, c0 = 0): void {
     const { ld, S } = this.#plan;
     const ncols = Math.ceil(nb / 8) * 8;
     const f64 = this.#f64, fT = this.#fT;
     for (let k = 0; k < OUTPUTS; k++) {
       for (let b = 0; b < ncols; b++) {
-        fT[to / S + k * ld + b] = b < nb ? f64[from / 8 + k * ld + b] : 0;
+        fT[to / S + k * ld + b] = b < nb ? f64[from / 8 + k * ld + c0 + b] : 0;
       }
     }
   }
@@ -478,6 +545,8 @@ export class QnnWorkerCompute {
     gradPhi: number,
     gradX: number,
     lamA: number,
+    vector = false,
+    c0 = 0,
   ): void {
     const plan = this.#plan;
     const { ld } = plan;
@@ -487,7 +556,8 @@ export class QnnWorkerCompute {
     const nh = this.#kern("gemm_nh");
     const d = plan.d;
     {
-      const r = plan.qnn[p];
+      // The part's columns (scratch buffers are this slot's own and start at column 0).
+      const r = this.#columns(p, c0);
       this.#kern("observe_adjoint")(
         s.bufX,
         s.bufX + B,
@@ -498,7 +568,6 @@ export class QnnWorkerCompute {
         cotT,
         s.tileA,
       );
-      const vector = this.#vector(nb);
       if (vector) this.#vecBlockBackward(p, 2, r.psi3, s.bufX, s.bufY, nb, ncols, gradPhi);
       else {
         // M accumulates sum_b psi_in lam_in^H = (sum_b psi_in lam_out^H) U: the sweep's start W_0.
@@ -548,64 +617,102 @@ export class QnnWorkerCompute {
 
   /** Block gradients from the accumulated M (B, C) and lamA (A), into each region's gradPhi. */
   finish(): void {
-    for (const p of this.#owned) {
+    const { P, d } = this.#plan;
+    const layers = (blk: "A" | "B" | "C"): [number, number][] =>
+      Array.from({ length: d }, (_, k) => [layout.layer(d, blk, k), 16]);
+    // Items: (QNN, block B), (QNN, block C), the heavy sweeps first, then (QNN, block A and the
+    // encodings). Each sums its own entries over the column parts (part order), then adds its
+    // block's derivatives; the entries of different items are disjoint.
+    for (let i = 0; i < 3 * P; i++) {
+      // Without unitaries (small f64 calls: one part, item (p, 0) on slot p mod slots) a QNN's
+      // items stay on that slot, so finish may follow backward in one message.
+      if (this.#built ? !this.#mine(i) : !this.#mine(i % P)) continue;
+      const p = i % P, item = Math.floor(i / P);
       const r = this.#plan.qnn[p];
-      this.#finishQnn(p, r.MB, r.MC, r.gradPhi, r.lamA, this.#swept);
+      if (item < 2) {
+        this.#reduce(r, "gradPhi", layers(item === 0 ? "B" : "C"));
+        if (this.#built) {
+          const W = item === 0 ? "MB" : "MC";
+          this.#reduceSquare(r, W);
+          this.#sweep(p, r[W], (item + 1) as 1 | 2, r.gradPhi);
+        }
+      } else {
+        this.#reduce(r, "gradPhi", [
+          ...layers("A"),
+          [layout.encoding(d, 1), 64],
+          [layout.encoding(d, 2), 64],
+        ]);
+        this.#reduce(r, "gradX", [[0, FEATURES]]);
+        this.#reduce(r, "lamA", [[0, 512]]);
+        this.#walkA(p, r.lamA, r.gradPhi);
+      }
+    }
+  }
+
+  /** Adds the entries [start, start + n) of an f64 accumulator of parts 1.. to part 0's. */
+  #reduce(r: QnnRegion, name: "gradPhi" | "gradX" | "lamA", ranges: [number, number][]): void {
+    const f = this.#f64, to = r.parts[0][name] / 8;
+    for (const part of r.parts.slice(1)) {
+      const from = part[name] / 8;
+      for (const [start, n] of ranges) {
+        for (let i = start; i < start + n; i++) f[to + i] += f[from + i];
+      }
+    }
+  }
+
+  /** Adds the sweep matrices MB or MC of parts 1.. to part 0's (in T, part order). */
+  #reduceSquare(r: QnnRegion, name: "MB" | "MC"): void {
+    const fT = this.#fT, S = this.#plan.S, n = 2 * this.#square / S, to = r.parts[0][name] / S;
+    for (const part of r.parts.slice(1)) {
+      const from = part[name] / S;
+      for (let i = 0; i < n; i++) fT[to + i] += fT[from + i];
     }
   }
 
   /**
-   * Block gradients of QNN p from the sweep matrices MB, MC (when `sweep`: some chunk went
-   * through the unitaries) and lamA, added to gradPhi.
+   * Block gradients of QNN p from the sweep matrices MB, MC and lamA, added to gradPhi (the
+   * whole QNN in one slot: Hessian-vector products).
    */
-  #finishQnn(p: number, MB: number, MC: number, gradPhi: number, lamA: number, sweep = true): void {
-    const plan = this.#plan;
-    const { d, S } = plan;
-    const s = this.#scratch, Q = this.#square;
-    const f64 = this.#f64;
+  #finishQnn(p: number, MB: number, MC: number, gradPhi: number, lamA: number): void {
+    this.#sweep(p, MB, 1, gradPhi);
+    this.#sweep(p, MC, 2, gradPhi);
+    this.#walkA(p, lamA, gradPhi);
+  }
+
+  /**
+   * The sweep of block b (1 = B, 2 = C) of QNN p: W_0 = sum_b psi_in lam_in^H (accumulated by
+   * backward; equals M U), then, in place, W_k = L_k W_{k-1} L_k^H layer by layer; layer k's
+   * derivatives are 2x2 partial traces of G_k W_{k-1} G_k^H (G_k: the layer without its CZ
+   * ring), added to gradPhi.
+   */
+  #sweep(p: number, W: number, b: 1 | 2, gradPhi: number): void {
+    const { d, S } = this.#plan;
+    const s = this.#scratch, Q = this.#square, f64 = this.#f64;
+    const r = this.#plan.qnn[p];
     const layerLeft = this.#kern("layer_left"), layerRight = this.#kern("layer_right");
-    {
-      const r = plan.qnn[p];
-      const phi = f64.subarray(
-        plan.params / 8 + p * this.#nPhi,
-        plan.params / 8 + (p + 1) * this.#nPhi,
+    for (let k = 0; k < d; k++) {
+      const cz = b === 2 && k === d - 1 ? 0 : 1;
+      const g = r.gatesT + ((b - 1) * d + k) * 64 * S;
+      layerLeft(W, W + Q, LDM, DIM, g, s.sgn, 0);
+      f64.fill(0, s.ptrace / 8, s.ptrace / 8 + 64);
+      layerRight(W, W + Q, LDM, g, 1, s.sgn, cz ? 2 : 0, s.ptrace);
+      this.#addLayerGrad(p, gradPhi, layout.layer(d, BLOCKS[b], k));
+    }
+  }
+
+  /** Block A of QNN p: one state, walked back layer by layer with the summed adjoint lamA. */
+  #walkA(p: number, lamA: number, gradPhi: number): void {
+    const d = this.#plan.d, s = this.#scratch, r = this.#plan.qnn[p];
+    this.#f64.copyWithin(s.lam / 8, lamA / 8, lamA / 8 + 512);
+    for (let k = d - 1; k >= 0; k--) {
+      this.#k.vec_layer_backward(
+        r.psiA + (k + 1) * 512 * 8,
+        s.lam,
+        r.gates64 + k * 512,
+        1,
+        s.ptrace,
       );
-      const grad = f64.subarray(gradPhi / 8, gradPhi / 8 + this.#nPhi);
-      const addLayer = (base: number) => {
-        for (let q = 0; q < 8; q++) {
-          const [da, db] = layerGateGrad(
-            phi[base + 8 + q],
-            f64.subarray(s.ptrace / 8 + q * 8, s.ptrace / 8 + q * 8 + 8),
-          );
-          grad[base + q] += da;
-          grad[base + 8 + q] += db;
-        }
-      };
-      for (const [W, b] of sweep ? [[MB, 1], [MC, 2]] : []) {
-        // W_0 = sum_b psi_in lam_in^H (accumulated by backward; equals M U), then, in place,
-        // W_k = L_k W_{k-1} L_k^H layer by layer; layer k's derivatives are 2x2 partial traces
-        // of G_k W_{k-1} G_k^H (G_k: the layer without its CZ ring).
-        for (let k = 0; k < d; k++) {
-          const cz = b === 2 && k === d - 1 ? 0 : 1;
-          const g = r.gatesT + ((b - 1) * d + k) * 64 * S;
-          layerLeft(W, W + Q, LDM, DIM, g, s.sgn, 0);
-          f64.fill(0, s.ptrace / 8, s.ptrace / 8 + 64);
-          layerRight(W, W + Q, LDM, g, 1, s.sgn, cz ? 2 : 0, s.ptrace);
-          addLayer(layout.layer(d, BLOCKS[b], k));
-        }
-      }
-      // Block A: one state, walked back layer by layer with the summed adjoint.
-      f64.copyWithin(s.lam / 8, lamA / 8, lamA / 8 + 512);
-      for (let k = d - 1; k >= 0; k--) {
-        this.#k.vec_layer_backward(
-          r.psiA + (k + 1) * 512 * 8,
-          s.lam,
-          r.gates64 + k * 512,
-          1,
-          s.ptrace,
-        );
-        addLayer(layout.layer(d, "A", k));
-      }
+      this.#addLayerGrad(p, gradPhi, layout.layer(d, "A", k));
     }
   }
 
@@ -613,14 +720,12 @@ export class QnnWorkerCompute {
   jvp(nb: number): void {
     if (this.#mode !== "jvp") throw new Error("qnn engine: jvp needs setup('jvp')");
     const { ld, S } = this.#plan;
-    const ncols = Math.ceil(nb / 8) * 8;
     const s = this.#scratch, B = this.#batch;
     const encT = this.#kern("encode_tangent");
     const vector = this.#vector(nb);
-    if (!vector) this.#build();
-    for (const p of this.#owned) {
-      const r = this.#plan.qnn[p];
-      this.#prepare(p, r, nb, true);
+    for (const [p, , c0, count] of this.#chunkItems(nb)) {
+      const r = this.#columns(p, c0), ncols = Math.ceil(count / 8) * 8;
+      this.#prepare(p, r, count, true, c0);
       encT(
         r.psi1,
         r.psi1 + B,
@@ -639,7 +744,7 @@ export class QnnWorkerCompute {
         s.tileA,
         s.tileB,
       );
-      if (vector) this.#vecBlock(p, 1, r.psi1, r.psi3, nb, ncols, s.bufX, s.bufY);
+      if (vector) this.#vecBlock(p, 1, r.psi1, r.psi3, count, ncols, s.bufX, s.bufY);
       else {
         this.#gemm(r.psi3, r.UB, r.psi1, ncols);
         this.#gemm(s.bufY, r.MB, r.psi1, ncols);
@@ -663,7 +768,7 @@ export class QnnWorkerCompute {
         s.tileA,
         s.tileB,
       );
-      if (vector) this.#vecBlock(p, 2, r.psi3, r.psi4, nb, ncols, s.bufY, s.bufX);
+      if (vector) this.#vecBlock(p, 2, r.psi3, r.psi4, count, ncols, s.bufY, s.bufX);
       else {
         this.#gemm(r.psi4, r.UC, r.psi3, ncols);
         this.#gemm(s.bufX, r.MC, r.psi3, ncols);
