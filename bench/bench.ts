@@ -44,20 +44,58 @@ interface Row {
   gflops: number;
 }
 
-const args = new Set(Deno.args);
-const USAGE = "usage: deno task bench [--json] [--quick] [--hessian]\n" +
+const argv = [...Deno.args];
+const costsAt = argv.indexOf("--costs");
+const costsFile = costsAt >= 0 ? argv.splice(costsAt, 2)[1] : undefined;
+const args = new Set(argv);
+const USAGE = "usage: deno task bench [--json] [--quick] [--hessian] [--costs FILE]\n" +
   "  --hessian  gradient and Hessian-vector product rows (f32, f64) instead\n" +
   "  --json   one JSON object per line instead of the table\n" +
-  "  --quick  one timed run per row instead of the best of 5";
+  "  --quick  one timed run per row instead of the best of 5\n" +
+  "  --costs FILE  also write the measured per-unit costs into FILE's constants (the\n" +
+  "           cost_constants: of pipeline.yaml, bench/costs.json; docs/pipeline.md 'Cost model')";
 if (args.has("--help") || args.has("-h")) {
   console.log(USAGE);
   Deno.exit(0);
+}
+if (costsAt >= 0 && !costsFile) {
+  console.error(`bench: --costs needs a file\n${USAGE}`);
+  Deno.exit(2);
 }
 for (const a of args) {
   if (!["--json", "--quick", "--hessian"].includes(a)) {
     console.error(`bench: unknown option '${a}'\n${USAGE}`);
     Deno.exit(2);
   }
+}
+
+/**
+ * Merges measured constants into the cost-constants file (others kept), with a line on the
+ * machine and load they were measured under.
+ */
+async function writeCosts(measured: Record<string, number>): Promise<void> {
+  if (!costsFile) return;
+  let old: { constants?: Record<string, number> } = {};
+  try {
+    old = JSON.parse(await Deno.readTextFile(costsFile));
+  } catch {
+    // a new file
+  }
+  const round = (x: number) => Number(x.toPrecision(3));
+  const constants = { ...old.constants };
+  for (const [k, v] of Object.entries(measured)) constants[k] = round(v);
+  let load = "?";
+  try {
+    load = Deno.loadavg()[0].toFixed(2);
+  } catch {
+    // no --allow-sys
+  }
+  const about = `Per-unit costs for the cost: formulas of pipeline.yaml (docs/pipeline.md, 'Cost ` +
+    `model'). Last written by deno task bench on ${new Date().toISOString().slice(0, 10)}: ` +
+    `${navigator.hardwareConcurrency} cores, load average ${load}; updated: ` +
+    `${Object.keys(measured).join(", ")}.`;
+  await Deno.writeTextFile(costsFile, JSON.stringify({ about, constants }, null, 2) + "\n");
+  if (!json) console.log(`wrote ${costsFile}`);
 }
 const json = args.has("--json");
 const reps = args.has("--quick") ? 1 : 5;
@@ -216,9 +254,12 @@ async function benchHessian(): Promise<void> {
       ].join(" "));
     }
   };
+  const hv: number[] = [], f64Ratio: number[] = [];
   for (const P of [4, 9, 16]) {
     const f32 = await timeHessian(P, 50, 1000, "f32");
     const f64 = await timeHessian(P, 50, 1000, "f64");
+    hv.push(f32.full / f32.grad);
+    f64Ratio.push(f64.grad / f32.grad);
     out("grad_f32", P, 50, 1000, f32.grad, 1);
     out("hvp_f32", P, 50, 1000, f32.hvp, f32.hvp / f32.grad);
     out("hv_only_f32", P, 50, 1000, f32.full, f32.full / f32.grad);
@@ -240,6 +281,13 @@ async function benchHessian(): Promise<void> {
   } finally {
     sim.close();
   }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  // The curvature product costs what H v alone does (the same sweeps with another cotangent).
+  await writeCosts({
+    hv_over_grad_f32: mean(hv),
+    curvature_over_grad_f32: mean(hv),
+    grad_f64_over_f32: mean(f64Ratio),
+  });
 }
 
 if (args.has("--hessian")) {
@@ -264,6 +312,17 @@ for (const P of [4, 9, 16]) {
     rows.push(row);
     emit(row);
   }
+}
+
+{
+  const perCore = (name: string) => {
+    const rs = rows.filter((r) => r.name === name);
+    return rs.reduce((a, r) => a + r.gflops, 0) / rs.length / navigator.hardwareConcurrency;
+  };
+  await writeCosts({
+    gflops_core_train_f32: perCore("train_step"),
+    gflops_core_forward_f32: perCore("forward"),
+  });
 }
 
 if (!json) {
