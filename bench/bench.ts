@@ -6,7 +6,7 @@
  * - `gemm`: the raw complex GEMM kernel, 256 x 256 @ 256 x 1000, f32, on 1 and on 2 cores.
  *
  * `--hessian` instead: `grad` (lossGrad) and `hvp` (exact Hessian-vector product with its
- * Gauss-Newton and curvature parts) in f32 and f64 at P = 4, 9, 16, d = 50, B = 1000, each with
+ * Gauss-Newton and curvature parts) and `hv_only` (`hessianProduct(..., "full")`, H v alone) in f32 and f64 at P = 4, 9, 16, d = 50, B = 1000, each with
  * its ratio to the f32 gradient of the same model; and `call_grad_f64`, the per-call time of an
  * f64 gradient at P = 4, d = 1, B = 2 (fixed overhead: messaging, setup).
  *
@@ -53,13 +53,17 @@ interface Row {
 const argv = [...Deno.args];
 const bAt = argv.indexOf("--backend");
 const backend = (bAt >= 0 ? argv.splice(bAt, 2)[1] : "wasm") as Backend;
+const costsAt = argv.indexOf("--costs");
+const costsFile = costsAt >= 0 ? argv.splice(costsAt, 2)[1] : undefined;
 const args = new Set(argv);
 const USAGE =
-  "usage: deno task bench [--json] [--quick] [--hessian] [--backend wasm|webgpu|auto]\n" +
+  "usage: deno task bench [--json] [--quick] [--hessian] [--backend wasm|webgpu|auto] [--costs FILE]\n" +
   "  --backend  simulator of the train_step and forward rows (default wasm)\n" +
   "  --hessian  gradient and Hessian-vector product rows (f32, f64) instead\n" +
   "  --json   one JSON object per line instead of the table\n" +
-  "  --quick  one timed run per row instead of the best of 5";
+  "  --quick  one timed run per row instead of the best of 5\n" +
+  "  --costs FILE  also write the measured per-unit costs into FILE's constants (the\n" +
+  "           cost_constants: of pipeline.yaml, bench/costs.json; docs/pipeline.md 'Cost model')";
 if (args.has("--help") || args.has("-h")) {
   console.log(USAGE);
   Deno.exit(0);
@@ -68,11 +72,44 @@ if (!BACKENDS.includes(backend)) {
   console.error(`bench: --backend must be one of ${BACKENDS.join(", ")}\n${USAGE}`);
   Deno.exit(2);
 }
+if (costsAt >= 0 && !costsFile) {
+  console.error(`bench: --costs needs a file\n${USAGE}`);
+  Deno.exit(2);
+}
 for (const a of args) {
   if (!["--json", "--quick", "--hessian"].includes(a)) {
     console.error(`bench: unknown option '${a}'\n${USAGE}`);
     Deno.exit(2);
   }
+}
+
+/**
+ * Merges measured constants into the cost-constants file (others kept), with a line on the
+ * machine and load they were measured under.
+ */
+async function writeCosts(measured: Record<string, number>): Promise<void> {
+  if (!costsFile) return;
+  let old: { constants?: Record<string, number> } = {};
+  try {
+    old = JSON.parse(await Deno.readTextFile(costsFile));
+  } catch {
+    // a new file
+  }
+  const round = (x: number) => Number(x.toPrecision(3));
+  const constants = { ...old.constants };
+  for (const [k, v] of Object.entries(measured)) constants[k] = round(v);
+  let load = "?";
+  try {
+    load = Deno.loadavg()[0].toFixed(2);
+  } catch {
+    // no --allow-sys
+  }
+  const about = `Per-unit costs for the cost: formulas of pipeline.yaml (docs/pipeline.md, 'Cost ` +
+    `model'). Last written by deno task bench on ${new Date().toISOString().slice(0, 10)}: ` +
+    `${navigator.hardwareConcurrency} cores, load average ${load}; updated: ` +
+    `${Object.keys(measured).join(", ")}.`;
+  await Deno.writeTextFile(costsFile, JSON.stringify({ about, constants }, null, 2) + "\n");
+  if (!json) console.log(`wrote ${costsFile}`);
 }
 const json = args.has("--json");
 const reps = args.has("--quick") ? 1 : 5;
@@ -187,7 +224,7 @@ async function timeHessian(P: number, d: number, B: number, precision: "f32" | "
   try {
     await sim.lossGrad(params, images, labels);
     await sim.hvp(params, images, labels, v);
-    const grad: number[] = [], hvp: number[] = [];
+    const grad: number[] = [], hvp: number[] = [], full: number[] = [];
     for (let r = 0; r < reps; r++) {
       let t = performance.now();
       await sim.lossGrad(params, images, labels);
@@ -195,8 +232,11 @@ async function timeHessian(P: number, d: number, B: number, precision: "f32" | "
       t = performance.now();
       await sim.hvp(params, images, labels, v);
       hvp.push((performance.now() - t) / 1000);
+      t = performance.now();
+      await sim.hessianProduct(params, images, labels, v, "full");
+      full.push((performance.now() - t) / 1000);
     }
-    return { grad: best(grad), hvp: best(hvp) };
+    return { grad: best(grad), hvp: best(hvp), full: best(full) };
   } finally {
     sim.close();
   }
@@ -233,13 +273,18 @@ async function benchHessian(): Promise<void> {
       ].join(" "));
     }
   };
+  const hv: number[] = [], f64Ratio: number[] = [];
   for (const P of [4, 9, 16]) {
     const f32 = await timeHessian(P, 50, 1000, "f32");
     const f64 = await timeHessian(P, 50, 1000, "f64");
+    hv.push(f32.full / f32.grad);
+    f64Ratio.push(f64.grad / f32.grad);
     out("grad_f32", P, 50, 1000, f32.grad, 1);
     out("hvp_f32", P, 50, 1000, f32.hvp, f32.hvp / f32.grad);
+    out("hv_only_f32", P, 50, 1000, f32.full, f32.full / f32.grad);
     out("grad_f64", P, 50, 1000, f64.grad, f64.grad / f32.grad);
     out("hvp_f64", P, 50, 1000, f64.hvp, f64.hvp / f32.grad);
+    out("hv_only_f64", P, 50, 1000, f64.full, f64.full / f32.grad);
   }
   const sim = await createSimulator({ P: 4, d: 1 }, { precision: "f64" });
   const { params, images, labels } = inputs(4, 1, 2);
@@ -255,6 +300,13 @@ async function benchHessian(): Promise<void> {
   } finally {
     sim.close();
   }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  // The curvature product costs what H v alone does (the same sweeps with another cotangent).
+  await writeCosts({
+    hv_over_grad_f32: mean(hv),
+    curvature_over_grad_f32: mean(hv),
+    grad_f64_over_f32: mean(f64Ratio),
+  });
 }
 
 if (args.has("--hessian")) {
@@ -283,6 +335,17 @@ for (const P of [4, 9, 16]) {
     rows.push(row);
     emit(row);
   }
+}
+
+{
+  const perCore = (name: string) => {
+    const rs = rows.filter((r) => r.name === name);
+    return rs.reduce((a, r) => a + r.gflops, 0) / rs.length / navigator.hardwareConcurrency;
+  };
+  await writeCosts({
+    gflops_core_train_f32: perCore("train_step"),
+    gflops_core_forward_f32: perCore("forward"),
+  });
 }
 
 if (!json) {

@@ -107,11 +107,20 @@ export async function main(ctx: StepContext, testing: HessianTesting = {}): Prom
     };
     const phases = ["power", "gauss_newton", "curvature", "slq", "exact"];
     let lastPhase = "";
+    let phaseStart = performance.now();
     const result = await analyseHessian(ops, opts, (phase, f) => {
-      if (phase !== lastPhase && lastPhase !== "") ctx.log(`${lastPhase} done (${elapsed(t0)})`);
+      if (phase !== lastPhase) {
+        if (lastPhase !== "") ctx.log(`${lastPhase} done (${elapsed(t0)})`);
+        phaseStart = performance.now();
+      }
       lastPhase = phase;
       const i = phases.indexOf(phase);
-      ctx.progress((i + f) / phases.length, `${phase} ${(100 * f).toFixed(0)}%`);
+      // The phase's remaining time at its rate so far (power iteration may stop earlier).
+      const spent = (performance.now() - phaseStart) / 1000;
+      const eta = f > 0 && f < 1
+        ? `, ETA ${phase === "power" ? "<= " : ""}${clock(spent / f * (1 - f))}`
+        : "";
+      ctx.progress((i + f) / phases.length, `${phase} ${(100 * f).toFixed(0)}%${eta}`);
     });
     ctx.log(`${lastPhase} done (${elapsed(t0)})`);
     // The truncation error of the central differences, measured along a random direction (exact
@@ -155,6 +164,16 @@ export async function main(ctx: StepContext, testing: HessianTesting = {}): Prom
   } finally {
     sim.close();
   }
+}
+
+/** Seconds as "1h02m", "3m05s" or "12s". */
+function clock(seconds: number): string {
+  const t = Math.round(seconds);
+  if (t >= 3600) {
+    return `${Math.floor(t / 3600)}h${String(Math.floor(t / 60) % 60).padStart(2, "0")}m`;
+  }
+  if (t >= 60) return `${Math.floor(t / 60)}m${String(t % 60).padStart(2, "0")}s`;
+  return `${t}s`;
 }
 
 function elapsed(t0: number): string {

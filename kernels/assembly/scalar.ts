@@ -188,7 +188,8 @@ function storeGate<T>(u: usize, ld: i32, q: i32, b: i32, tangent: i32): void {
 /**
  * Data angles and per-sample encoding gates for one QNN. x_f = img[b][pix[f]] + bias[pix[f]]
  * (img: nb x 196 f64; bias: 196 f64; pix: 64 i32). Writes trig, and u1, u2 ([q][k][ld] of T)
- * for columns b < ld (columns >= nb get the identity, so padding stays finite). With drot != 0
+ * for the columns the other kernels read, b < ceil(nb / 8) * 8 (columns >= nb get the identity,
+ * so padding stays finite; a small chunk does not pay for the whole ld). With drot != 0
  * (tangents of the 64 trainable encoding angles per encoding, [e][q][k] f64) and dx (tangents of
  * the 64 features, f64) also writes the gate tangents du1, du2.
  */
@@ -208,7 +209,8 @@ export function enc_prepare<T>(
   du2: usize,
 ): void {
   const tangent = drot != 0;
-  for (let b = 0; b < ld; b++) {
+  const ncols = min(ld, ((nb + 7) >> 3) << 3);
+  for (let b = 0; b < ncols; b++) {
     if (b < nb) {
       for (let f = 0; f < 64; f++) {
         const px = <usize> load<i32>(pix + <usize> f * 4);

@@ -13,8 +13,11 @@
  * `hvp`, float32 or float64), which also gives the curvature product directly;
  * central differences of exact float64 gradients remain as a cross-check
  * (`method: "central"`, the curvature product then being H v - G v). The
- * Gauss-Newton product is exact either way (a Jacobian-vector product, the
- * softmax Hessian, a vector-Jacobian product).
+ * Gauss-Newton product is exact either way (with exact products the simulator's
+ * Gauss-Newton sweep; otherwise a Jacobian-vector product, the softmax Hessian, a
+ * vector-Jacobian product). Exact products stream the data set through the simulator in
+ * chunks of 1,000 images: memory does not grow with the number of images beyond the images
+ * themselves.
  *
  * @module
  */
@@ -25,6 +28,8 @@ import type { Operator } from "../linalg/mod.ts";
 /** What the operators need from a simulator (float64). */
 export type DifferentiableModel = Pick<Simulator, "forward" | "lossGrad" | "vjp" | "jvp"> & {
   hvp?: Simulator["hvp"];
+  /** One part only, without the Gauss-Newton sweep (preferred over hvp when present). */
+  hessianProduct?: Simulator["hessianProduct"];
 };
 
 /** How full products are computed. */
@@ -78,18 +83,36 @@ export function centralDifferenceHvp(
  * products (the default; the model needs `hvp`, i.e. a simulator made with `hvp: true`) or
  * central differences with step `epsilon`.
  */
-export async function hessianOperators(
+export function hessianOperators(
   model: DifferentiableModel,
   params: Float64Array,
   images: Float32Array | Float64Array,
   labels: Uint8Array,
   { epsilon = 1e-4, method = "exact" }: { epsilon?: number; method?: HvpMethod } = {},
 ): Promise<HessianOperators> {
+  try {
+    return Promise.resolve(buildOperators(model, params, images, labels, epsilon, method));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+function buildOperators(
+  model: DifferentiableModel,
+  params: Float64Array,
+  images: Float32Array | Float64Array,
+  labels: Uint8Array,
+  epsilon: number,
+  method: HvpMethod,
+): HessianOperators {
   const n = params.length;
   const count = labels.length;
-  // The logits at the point, for the Gauss-Newton term's softmax Hessian.
-  const logits = await model.forward(params, images);
+  // The logits at the point, for the Gauss-Newton term's softmax Hessian (jvp and vjp; exact
+  // products with hessianProduct stream the data set inside the simulator and need none).
+  let logitsAt: Promise<Float64Array> | undefined;
+  const logits = () => logitsAt ??= model.forward(params, images);
   const exact = model.hvp?.bind(model);
+  const single = model.hessianProduct?.bind(model);
   if (method === "exact" && !exact) {
     throw new Error("Hessian operators: exact products need a simulator made with hvp: true");
   }
@@ -99,21 +122,24 @@ export async function hessianOperators(
   const hvp: Operator = method === "exact"
     ? async (v) => {
       checkLength(v, n);
+      if (single) return await single(params, images, labels, v, "full");
       return (await exact!(params, images, labels, v)).hvp;
     }
     : centralDifferenceHvp(model, params, images, labels, epsilon);
 
   const gaussNewton: Operator = async (v) => {
     checkLength(v, n);
+    if (single && method === "exact") return await single(params, images, labels, v, "gaussNewton");
     const jv = await model.jvp(params, images, v);
     // The softmax Hessian (diag(p) - p p^T) per sample, over the count (the loss is a mean).
-    const u = crossEntropyHessianProduct(logits, jv, count);
+    const u = crossEntropyHessianProduct(await logits(), jv, count);
     return await model.vjp(params, images, u);
   };
 
   const curvature: Operator = method === "exact"
     ? async (v) => {
       checkLength(v, n);
+      if (single) return await single(params, images, labels, v, "curvature");
       return (await exact!(params, images, labels, v)).curvature;
     }
     : async (v) => {

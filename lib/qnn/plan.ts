@@ -18,6 +18,34 @@ import {
 
 /** Samples per chunk: every call is cut into chunks of at most this many images. */
 export const CHUNK = 1000;
+/**
+ * In float64, chunks of at most this many samples take blocks B and C one sample at a time (f64
+ * state vectors, layer by layer) instead of through the 256 x 256 unitaries: building and
+ * sweeping those costs about as much as 50 samples' vectors per layer, which dominated small
+ * calls. Chosen per chunk, so a sample's results still do not depend on the rest of its call.
+ */
+export const VECTOR_MAX = 32;
+/**
+ * A chunk's samples are cut into this many column parts (a fixed number, whatever the number of
+ * workers), so that workers take (QNN, part) work items and more workers than QNNs are used
+ * evenly; each part has its own accumulators, summed over parts in a fixed order, so the bits do
+ * not depend on the number of workers.
+ */
+export const PARTS = 4;
+
+/**
+ * The column parts of a chunk of nb samples: [first column, count] each, starting at multiples
+ * of 16 (at most PARTS; chunks of at most VECTOR_MAX samples are one part).
+ */
+export function chunkParts(nb: number): [number, number][] {
+  // Small chunks are one item per QNN (see QnnWorkerCompute.finish).
+  if (nb <= VECTOR_MAX) return [[0, nb]];
+  const width = Math.max(16, Math.ceil(Math.ceil(nb / PARTS) / 16) * 16);
+  const out: [number, number][] = [];
+  for (let c = 0; c < nb; c += width) out.push([c, Math.min(width, nb - c)]);
+  return out;
+}
+
 /** Leading dimension of 256 x 256 matrices: padded so that rows do not alias in the L1 sets. */
 export const LDM = 264;
 
@@ -72,6 +100,20 @@ export interface QnnRegion {
   psi4: number;
   /** Regions of exact Hessian-vector products (only in plans made with hvp). */
   hvp?: HvpRegion;
+  /**
+   * Accumulators of each column part (PARTS of them; part 0 is gradPhi, gradX, lamA, MB, MC
+   * above, which also receive the sums over parts).
+   */
+  parts: PartRegion[];
+}
+
+/** One column part's accumulators (see QnnRegion.parts). */
+export interface PartRegion {
+  gradPhi: number;
+  gradX: number;
+  lamA: number;
+  MB: number;
+  MC: number;
 }
 
 /**
@@ -128,6 +170,9 @@ export interface ScratchRegion {
   sgn: number;
   /** Adjoint vector for block A's backward pass, f64 x 512. */
   lam: number;
+  /** Per-sample states of blocks B, C in small chunks: after each layer (d + 1) and a tangent, f64 x 512. */
+  vec: number;
+  dvec: number;
   /** Hessian-vector product scratch (only in plans made with hvp). */
   hvp?: HvpScratch;
 }
@@ -251,6 +296,7 @@ export function memoryPlan(
       psi1: take(batch),
       psi3: take(batch),
       psi4: take(batch),
+      parts: [],
     });
   }
   const scratch: ScratchRegion[] = [];
@@ -265,7 +311,25 @@ export function memoryPlan(
       ptrace: take(64 * 8),
       sgn: take(256 * S),
       lam: take(512 * 8),
+      vec: 0,
+      dvec: 0,
     });
+  }
+  for (const r of qnn) {
+    r.parts.push({ gradPhi: r.gradPhi, gradX: r.gradX, lamA: r.lamA, MB: r.MB, MC: r.MC });
+    for (let j = 1; j < PARTS; j++) {
+      r.parts.push({
+        gradPhi: take(qnnParamCount(d) * 8),
+        gradX: take(FEATURES * 8),
+        lamA: take(512 * 8),
+        MB: take(square),
+        MC: take(square),
+      });
+    }
+  }
+  for (const s of scratch) {
+    s.vec = take((d + 1) * 512 * 8);
+    s.dvec = take(512 * 8);
   }
   if (hvp) {
     plan.cot2 = take(OUTPUTS * ld * 8);

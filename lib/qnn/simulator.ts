@@ -1,17 +1,24 @@
 /**
  * The fast simulator: P QNNs on a batch, exact forward, gradients (reverse mode) and
  * Jacobian-vector products (forward mode), float32 or float64, on worker threads that share one
- * WebAssembly memory. Each QNN belongs to one worker; cross-QNN sums (logits, bias gradient)
- * are done here in a fixed order, so results are bit-identical for any number of workers.
+ * WebAssembly memory. Workers take work items (QNN, column part of a chunk; QNN and block for
+ * building unitaries and sweeps) fixed by the model and the chunk, never by the number of
+ * workers; sums over parts and QNNs (logits, bias gradient) run in a fixed order, so results are
+ * bit-identical for any number of workers, including more workers than QNNs.
  *
  * @module
  */
 
 import { layoutForPatchCount } from "../data/mod.ts";
-import { QnnWorkerCompute, type SetupMode } from "./worker_compute.ts";
+import {
+  type ComputeOp,
+  type HvpParts,
+  QnnWorkerCompute,
+  type SetupMode,
+} from "./worker_compute.ts";
 import { instantiateKernels, kernelModule, sharedMemory } from "./kernels.ts";
 import { crossEntropyCotangent, crossEntropyHessianProduct, crossEntropySum } from "./loss.ts";
-import { CHUNK, type MemoryPlan, memoryPlan } from "./plan.ts";
+import { CHUNK, type MemoryPlan, memoryPlan, PARTS, VECTOR_MAX } from "./plan.ts";
 import {
   aggregateWeight,
   biasOffset,
@@ -62,6 +69,19 @@ export interface Simulator {
     labels: Uint8Array,
     v: Float64Array,
   ): Promise<HvpResult>;
+  /**
+   * One Hessian-vector product of the mean softmax cross-entropy along v (needs `hvp: true`):
+   * the full H v, or only its curvature part C v, or only its Gauss-Newton part G v. Cheaper
+   * than `hvp`, which computes all three; same values up to rounding. Like every call, it
+   * streams the images in chunks (memory does not grow with their number).
+   */
+  hessianProduct(
+    params: Float64Array,
+    images: Float32Array | Float64Array,
+    labels: Uint8Array,
+    v: Float64Array,
+    kind: "full" | "curvature" | "gaussNewton",
+  ): Promise<Float64Array>;
   /** Terminates the workers. */
   close(): void;
 }
@@ -79,17 +99,18 @@ export interface HvpResult {
 /** Options of createSimulator. */
 export interface SimulatorOptions {
   precision: "f32" | "f64";
-  /** Worker threads (default: min(P, cores)); 0 runs everything on the calling thread. */
+  /** Worker threads (default: every core; at most P x PARTS have work); 0: the calling thread. */
   workers?: number;
   /** Reserve the buffers of exact Hessian-vector products (`hvp`); default false. */
   hvp?: boolean;
 }
 
-type Op = Extract<WorkerRequest, { type: "run" }>;
+type Op = ComputeOp;
+type Ops = Extract<WorkerRequest, { type: "ops" }>;
 
 /** One worker slot: a Deno Worker, or the computation on this thread (workers: 0). */
 interface Slot {
-  run(op: Op): Promise<void>;
+  run(ops: Ops): Promise<void>;
   close(): void;
 }
 
@@ -115,10 +136,10 @@ class WorkerSlot implements Slot {
     this.#worker.postMessage(init);
   }
 
-  run(op: Op): Promise<void> {
+  run(ops: Ops): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#pending = { resolve, reject };
-      this.#worker.postMessage(op);
+      this.#worker.postMessage(ops);
     });
   }
 
@@ -132,8 +153,8 @@ class WorkerSlot implements Slot {
 
 class LocalSlot implements Slot {
   constructor(readonly compute: QnnWorkerCompute) {}
-  run(op: Op): Promise<void> {
-    this.compute.run(op);
+  run(ops: Ops): Promise<void> {
+    for (const op of ops.ops) this.compute.run(op);
     return Promise.resolve();
   }
   close(): void {}
@@ -150,29 +171,26 @@ export async function createSimulator(spec: ModelSpec, opts: SimulatorOptions): 
     );
   }
   const cores = navigator.hardwareConcurrency || 2;
-  const workers = opts.workers ?? Math.min(spec.P, cores);
+  const workers = opts.workers ?? cores;
   if (!Number.isInteger(workers) || workers < 0) {
     throw new Error(`simulator: workers must be an integer >= 0`);
   }
-  const slots = Math.max(1, Math.min(workers, spec.P));
+  // Work items are (QNN, column part) pairs, so up to P x PARTS workers have work.
+  const slots = Math.max(1, Math.min(workers, spec.P * PARTS));
   const plan = memoryPlan(spec, opts.precision, slots, opts.hvp ?? false);
   const memory = sharedMemory(plan.bytes);
   new Int32Array(memory.buffer, plan.pix, spec.P * FEATURES).set(patches.pixel);
   const module = await kernelModule();
-  const owned = Array.from(
-    { length: slots },
-    (_, w) => [...Array(spec.P).keys()].filter((p) => p % slots === w),
-  );
   let list: Slot[];
   if (workers === 0) {
     const kernels = await instantiateKernels(module, memory);
-    list = [new LocalSlot(new QnnWorkerCompute(plan, memory, kernels, 0, owned[0]))];
+    list = [new LocalSlot(new QnnWorkerCompute(plan, memory, kernels, 0, 1))];
   } else {
     const ready: Promise<void>[] = [];
-    list = owned.map((mine, slot) => {
+    list = Array.from({ length: slots }, (_, slot) => {
       let done!: (e?: Error) => void;
       ready.push(new Promise((res, rej) => (done = (e) => (e ? rej(e) : res()))));
-      return new WorkerSlot({ type: "init", module, memory, plan, slot, owned: mine }, done);
+      return new WorkerSlot({ type: "init", module, memory, plan, slot, slots }, done);
     });
     try {
       await Promise.all(ready);
@@ -218,9 +236,29 @@ class FastSimulator implements Simulator {
     return next;
   }
 
-  async #all(op: Op): Promise<void> {
+  /**
+   * Starts a call. Small f64 calls need no unitaries: their setup is returned, to travel with
+   * the first chunk (round trips dominate them); otherwise setup, then building U_B and U_C (a
+   * phase of its own: work items read gates that other slots wrote), and nothing is returned.
+   */
+  async #begin(mode: SetupMode, n: number): Promise<Op[]> {
+    const setup: Op = { type: "run", op: "setup", arg: mode };
+    if (!this.#built(n)) return [setup];
+    await this.#all(setup);
+    await this.#all({ type: "run", op: "build" });
+    return [];
+  }
+
+  /** Whether a call on n images builds the unitaries (f32, or a chunk above VECTOR_MAX). */
+  #built(n: number): boolean {
+    return this.precision === "f32" || n > VECTOR_MAX;
+  }
+
+  /** Runs phases on every slot, in order, one message per slot. */
+  async #all(...list: Op[]): Promise<void> {
+    const ops: Ops = { type: "ops", ops: list };
     Atomics.add(this.#sync, 0, 1); // publish the inputs written above
-    await Promise.all(this.#slots.map((s) => s.run(op)));
+    await Promise.all(this.#slots.map((s) => s.run(ops)));
     Atomics.load(this.#sync, 1); // and see the workers' outputs
   }
 
@@ -264,11 +302,13 @@ class FastSimulator implements Simulator {
       const n = this.#count(images);
       this.#setParams(params, this.#plan.params, "params");
       const logits = new Float64Array(n * CLASSES);
-      await this.#all({ type: "run", op: "setup", arg: "forward" });
+      // Setup travels with the first chunk: small calls are dominated by round trips.
+      let setup = await this.#begin("forward", n);
       for (let start = 0; start < n; start += CHUNK) {
         const nb = Math.min(CHUNK, n - start);
         this.#loadChunk(images, start, nb);
-        await this.#all({ type: "run", op: "forward", arg: nb });
+        await this.#all(...setup, { type: "run", op: "forward", arg: nb });
+        setup = [];
         this.#gather(nb, logits, start);
       }
       return logits;
@@ -288,12 +328,14 @@ class FastSimulator implements Simulator {
     const plan = this.#plan;
     this.#setParams(params, plan.params, "params");
     const logits = new Float64Array(n * CLASSES);
-    await this.#all({ type: "run", op: "setup", arg: "grad" });
-    const chunkCot = new Float64Array(CHUNK * CLASSES);
+    let setup = await this.#begin("grad", n);
+    const finish: Op = { type: "run", op: "finish" };
+    const chunkCot = new Float64Array(Math.min(n, CHUNK) * CLASSES);
     for (let start = 0; start < n; start += CHUNK) {
       const nb = Math.min(CHUNK, n - start);
       this.#loadChunk(images, start, nb);
-      await this.#all({ type: "run", op: "forward", arg: nb });
+      await this.#all(...setup, { type: "run", op: "forward", arg: nb });
+      setup = [];
       this.#gather(nb, logits, start);
       cot(logits, start, nb, chunkCot);
       // The QNN outputs' cotangent: d logits / d y_p = w for every p; layout [o][b].
@@ -302,9 +344,13 @@ class FastSimulator implements Simulator {
           this.#f64[plan.cot / 8 + o * plan.ld + b] = this.#w * chunkCot[b * CLASSES + o];
         }
       }
-      await this.#all({ type: "run", op: "backward", arg: nb });
+      // Small calls: finish travels with the last backward (each QNN's items on one slot);
+      // otherwise it reads other slots' parts and needs the backward phase complete.
+      const merge = start + nb >= n && !this.#built(n);
+      await this.#all({ type: "run", op: "backward", arg: nb }, ...(merge ? [finish] : []));
+      if (start + nb >= n && !merge) await this.#all(finish);
     }
-    await this.#all({ type: "run", op: "finish" });
+    if (n === 0) await this.#all(...setup, finish);
     const grad = new Float64Array(modelParamCount(this.spec));
     const nPhi = qnnParamCount(this.spec.d);
     const off = biasOffset(this.spec);
@@ -373,11 +419,12 @@ class FastSimulator implements Simulator {
       this.#setParams(params, this.#plan.params, "params");
       this.#setParams(v, this.#plan.tangent, "v");
       const out = new Float64Array(n * CLASSES);
-      await this.#all({ type: "run", op: "setup", arg: "jvp" as SetupMode });
+      let setup = await this.#begin("jvp", n);
       for (let start = 0; start < n; start += CHUNK) {
         const nb = Math.min(CHUNK, n - start);
         this.#loadChunk(images, start, nb);
-        await this.#all({ type: "run", op: "jvp", arg: nb });
+        await this.#all(...setup, { type: "run", op: "jvp", arg: nb });
+        setup = [];
         this.#gather(nb, out, start);
       }
       return out;
@@ -390,7 +437,40 @@ class FastSimulator implements Simulator {
     labels: Uint8Array,
     v: Float64Array,
   ): Promise<HvpResult> {
+    return this.#serial(() => this.#hvp(params, images, labels, v, "all"));
+  }
+
+  hessianProduct(
+    params: Float64Array,
+    images: Float32Array | Float64Array,
+    labels: Uint8Array,
+    v: Float64Array,
+    kind: "full" | "curvature" | "gaussNewton",
+  ): Promise<Float64Array> {
+    if (kind !== "full" && kind !== "curvature" && kind !== "gaussNewton") {
+      return Promise.reject(
+        new Error(
+          `simulator: kind must be "full", "curvature" or "gaussNewton", got ${
+            JSON.stringify(kind)
+          }`,
+        ),
+      );
+    }
     return this.#serial(async () => {
+      const r = await this.#hvp(params, images, labels, v, kind);
+      return kind === "full" ? r.hvp : kind === "curvature" ? r.curvature : r.gaussNewton;
+    });
+  }
+
+  /** The products of `parts`; with "full", hvp holds H v and the parts are not computed. */
+  async #hvp(
+    params: Float64Array,
+    images: Float32Array | Float64Array,
+    labels: Uint8Array,
+    v: Float64Array,
+    parts: HvpParts,
+  ): Promise<HvpResult> {
+    {
       const plan = this.#plan;
       if (plan.cot2 === 0) {
         throw new Error("simulator: hvp needs createSimulator(..., { hvp: true })");
@@ -398,17 +478,19 @@ class FastSimulator implements Simulator {
       const n = this.#checkLabels(images, labels);
       this.#setParams(params, plan.params, "params");
       this.#setParams(v, plan.tangent, "v");
-      await this.#all({ type: "run", op: "setup", arg: "hvp" });
-      const logits = new Float64Array(CHUNK * CLASSES);
-      const jv = new Float64Array(CHUNK * CLASSES);
-      const u = new Float64Array(CHUNK * CLASSES);
-      const du = new Float64Array(CHUNK * CLASSES);
+      let setup: Op[] = [{ type: "run", op: "setup", arg: "hvp", parts }];
+      const finish: Op = { type: "run", op: "hvpFinish" };
+      const logits = new Float64Array(Math.min(n, CHUNK) * CLASSES);
+      const jv = new Float64Array(Math.min(n, CHUNK) * CLASSES);
+      const u = new Float64Array(Math.min(n, CHUNK) * CLASSES);
+      const du = new Float64Array(Math.min(n, CHUNK) * CLASSES);
       const dyAt = plan.qnn.map((r) => r.hvp!.dy);
       let total = 0;
       for (let start = 0; start < n; start += CHUNK) {
         const nb = Math.min(CHUNK, n - start);
         this.#loadChunk(images, start, nb);
-        await this.#all({ type: "run", op: "hvpForward", arg: nb });
+        await this.#all(...setup, { type: "run", op: "hvpForward", arg: nb });
+        setup = [];
         this.#gather(nb, logits, 0);
         this.#gather(nb, jv, 0, dyAt);
         const part = logits.subarray(0, nb * CLASSES);
@@ -423,16 +505,32 @@ class FastSimulator implements Simulator {
             this.#f64[plan.cot2 / 8 + o * plan.ld + b] = this.#w * du[b * CLASSES + o];
           }
         }
-        await this.#all({ type: "run", op: "hvpBackward", arg: nb });
+        const last = start + nb >= n;
+        await this.#all({ type: "run", op: "hvpBackward", arg: nb }, ...(last ? [finish] : []));
       }
-      await this.#all({ type: "run", op: "hvpFinish" });
       const grad = this.#collect((r) => [r.gradPhi, r.gradX]);
       const curvature = this.#collect((r) => [r.hvp!.cGradPhi, r.hvp!.cGradX]);
+      if (parts === "gaussNewton") {
+        const gn = this.#collect((r) => [r.hvp!.gGradPhi, r.hvp!.gGradX]);
+        const none = new Float64Array(0);
+        return { loss: total / n, grad: none, hvp: none, gaussNewton: gn, curvature: none };
+      }
+      if (parts !== "all") {
+        // "full": the curvature accumulators hold H v; "curvature": G v was not computed.
+        const none = new Float64Array(0);
+        return {
+          loss: total / n,
+          grad,
+          hvp: parts === "full" ? curvature : none,
+          gaussNewton: none,
+          curvature,
+        };
+      }
       const gaussNewton = this.#collect((r) => [r.hvp!.gGradPhi, r.hvp!.gGradX]);
       const hv = new Float64Array(grad.length);
       for (let i = 0; i < hv.length; i++) hv[i] = gaussNewton[i] + curvature[i];
       return { loss: total / n, grad, hvp: hv, gaussNewton, curvature };
-    });
+    }
   }
 
   /** Checks labels against images; returns the count. */

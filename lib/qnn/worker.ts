@@ -20,9 +20,11 @@ export type WorkerRequest =
     memory: WebAssembly.Memory;
     plan: MemoryPlan;
     slot: number;
-    owned: number[];
+    /** How many slots share the work items (see QnnWorkerCompute). */
+    slots: number;
   }
-  | ComputeOp;
+  /** Phases run in order with one round trip (a round trip costs tens of microseconds). */
+  | { type: "ops"; ops: ComputeOp[] };
 
 let compute: QnnWorkerCompute | undefined;
 let sync: Int32Array | undefined;
@@ -32,14 +34,14 @@ self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
   try {
     if (msg.type === "init") {
       const kernels = await instantiateKernels(msg.module, msg.memory);
-      compute = new QnnWorkerCompute(msg.plan, msg.memory, kernels, msg.slot, msg.owned);
+      compute = new QnnWorkerCompute(msg.plan, msg.memory, kernels, msg.slot, msg.slots);
       sync = new Int32Array(msg.memory.buffer, 0, 16);
       self.postMessage({ ok: true });
       return;
     }
     if (!compute || !sync) throw new Error("qnn worker: not initialised");
     Atomics.load(sync, 0); // order our reads after the main thread's writes
-    compute.run(msg);
+    for (const op of msg.ops) compute.run(op);
     Atomics.add(sync, 1, 1); // publish our writes before replying
     self.postMessage({ ok: true });
   } catch (e) {

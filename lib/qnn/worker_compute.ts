@@ -1,29 +1,39 @@
 /**
- * The per-QNN computation of the fast simulator, run by each worker on the QNNs it owns.
+ * The per-QNN computation of the fast simulator: each worker slot runs its share of every
+ * phase's work items (item i belongs to slot i mod slots; see #mine).
  * Everything heavy is a kernel call on the shared memory (see plan.ts for the layout); this
- * class only sequences them. It never touches another worker's QNNs or scratch, and a QNN's
- * numbers depend only on its own inputs, so results do not depend on the number of workers.
+ * class only sequences them. Items of one phase write disjoint memory (a column part's
+ * accumulators, a block's matrices); sums over parts run in part order; so results do not depend
+ * on the number of workers. A phase that reads another slot's results is a new message.
  *
- * Per call: `setup` (gates, block A's state, the unitaries of B and C), then per chunk `forward`
- * (and `backward`) or `jvp`, then `finish` (block gradients from the accumulated sweep matrices
- * and block A's summed adjoint).
+ * Per call: `setup` (gates, block A's state; items: QNNs), `build` (U_B, U_C; items: QNN x
+ * block), then per chunk `forward` (and `backward`) or `jvp` (items: QNN x column part), then
+ * `finish` (sums over parts, the sweeps of B and C, block A; items: QNN x block). Hessian-vector
+ * products run whole QNNs (p mod slots) in every phase.
  *
  * @module
  */
 
 import { layerGate, layerGateGrad, layerGateGradTangent, layerGateTangent } from "./gates.ts";
 import type { KernelExports } from "./kernels.ts";
-import { LDM, type MemoryPlan, type QnnRegion } from "./plan.ts";
-import { biasOffset, DIM, FEATURES, layout, OUTPUTS, qnnParamCount } from "./spec.ts";
+import { chunkParts, LDM, type MemoryPlan, type QnnRegion, VECTOR_MAX } from "./plan.ts";
+import { biasOffset, DIM, FEATURES, layout, OUTPUTS, PIXELS, qnnParamCount } from "./spec.ts";
 
 /** What a call needs from setup. */
 export type SetupMode = "forward" | "grad" | "jvp" | "hvp";
 
+/**
+ * Which Hessian-vector products a call accumulates: all three (H v, G v, C v), only H v (the
+ * cotangent's tangent folded into the tangent sweep: no Gauss-Newton sweep), only C v, or only
+ * G v (the Gauss-Newton sweep alone: no tangent sweep, and no gradient).
+ */
+export type HvpParts = "all" | "full" | "curvature" | "gaussNewton";
+
 /** One phase handed to a worker (or run on the calling thread). */
 export type ComputeOp =
-  | { type: "run"; op: "setup"; arg: SetupMode }
+  | { type: "run"; op: "setup"; arg: SetupMode; parts?: HvpParts }
   | { type: "run"; op: "forward" | "backward" | "jvp" | "hvpForward" | "hvpBackward"; arg: number }
-  | { type: "run"; op: "finish" | "hvpFinish"; arg?: undefined };
+  | { type: "run"; op: "build" | "finish" | "hvpFinish"; arg?: undefined };
 
 const BLOCKS = ["A", "B", "C"] as const;
 
@@ -31,7 +41,10 @@ const BLOCKS = ["A", "B", "C"] as const;
 export class QnnWorkerCompute {
   readonly #plan: MemoryPlan;
   readonly #k: KernelExports;
+  /** QNNs whose whole calls this slot runs (Hessian-vector products): p mod slots. */
   readonly #owned: number[];
+  readonly #slot: number;
+  readonly #slots: number;
   readonly #f64: Float64Array;
   readonly #fT: Float32Array | Float64Array;
   readonly #scratch;
@@ -40,17 +53,22 @@ export class QnnWorkerCompute {
   readonly #square: number;
   readonly #batch: number;
   #mode: SetupMode = "forward";
+  #parts: HvpParts = "all";
+  /** Whether this call has built the unitaries (small calls in f64 do without them). */
+  #built = false;
 
   constructor(
     plan: MemoryPlan,
     memory: WebAssembly.Memory,
     kernels: KernelExports,
     slot: number,
-    owned: number[],
+    slots: number,
   ) {
     this.#plan = plan;
     this.#k = kernels;
-    this.#owned = owned;
+    this.#slot = slot;
+    this.#slots = slots;
+    this.#owned = [...Array(plan.P).keys()].filter((p) => p % slots === slot);
     this.#f64 = new Float64Array(memory.buffer);
     this.#fT = plan.S === 4 ? new Float32Array(memory.buffer) : new Float64Array(memory.buffer);
     this.#scratch = plan.scratch[slot];
@@ -70,7 +88,9 @@ export class QnnWorkerCompute {
   run(op: ComputeOp): void {
     switch (op.op) {
       case "setup":
-        return this.setup(op.arg);
+        return this.setup(op.arg, op.parts);
+      case "build":
+        return this.build();
       case "forward":
         return this.forward(op.arg);
       case "backward":
@@ -88,10 +108,58 @@ export class QnnWorkerCompute {
     }
   }
 
-  /** Prepares every owned QNN for a call: gates, block A, U_B and U_C (with tangents for jvp). */
-  setup(mode: SetupMode): void {
+  /**
+   * Work item i of a phase is this slot's when i mod slots = slot: the items and their order
+   * depend only on the model and the chunk, so any number of workers computes the same bits.
+   */
+  #mine(i: number): boolean {
+    return i % this.#slots === this.#slot;
+  }
+
+  /**
+   * Prepares a call: gates, block A, zeroed accumulators (item: a QNN); for Hessian-vector
+   * products, whole QNNs (p mod slots) including U_B and U_C. Other calls build those with
+   * `build`, a phase of its own since it reads gates other slots may have written.
+   */
+  setup(mode: SetupMode, parts: HvpParts = "all"): void {
     this.#mode = mode;
-    for (const p of this.#owned) this.#setupQnn(p, mode);
+    this.#parts = parts;
+    this.#built = mode === "hvp";
+    for (let p = 0; p < this.#plan.P; p++) {
+      if (mode === "hvp" ? !this.#owned.includes(p) : !this.#mine(p)) continue;
+      this.#setupQnn(p, mode);
+      if (mode === "hvp") {
+        this.#unitary(p, 0, mode);
+        this.#unitary(p, 1, mode);
+        this.#zeroHvp(p);
+      }
+    }
+  }
+
+  /** U_B and U_C of every QNN (items: QNN x block), for calls that use them. */
+  build(): void {
+    this.#built = true;
+    const P = this.#plan.P;
+    for (let i = 0; i < 2 * P; i++) {
+      if (this.#mine(i)) this.#unitary(i % P, i < P ? 0 : 1, this.#mode);
+    }
+  }
+
+  /** Whether a chunk of nb samples takes blocks B and C as per-sample vectors (see VECTOR_MAX). */
+  #vector(nb: number): boolean {
+    const vector = this.#plan.S === 8 && nb <= VECTOR_MAX && this.#mode !== "hvp";
+    if (!vector && !this.#built) throw new Error("qnn engine: a large chunk needs build first");
+    return vector;
+  }
+
+  /** The work items of a chunk phase: (QNN p, column part [c0, count]), parts outermost. */
+  #chunkItems(nb: number): [number, number, number, number][] {
+    const out: [number, number, number, number][] = [];
+    const P = this.#plan.P;
+    chunkParts(nb).forEach(([c0, count], j) => {
+      for (let p = 0; p < P; p++) if (this.#mine(j * P + p)) out.push([p, j, c0, count]);
+    });
+    return out;
   }
 
   #setupQnn(p: number, mode: SetupMode): void {
@@ -169,9 +237,30 @@ export class QnnWorkerCompute {
       fT[r.psiAT / S + i] = f64[last + i];
       fT[r.dpsiAT / S + i] = f64[r.dpsiA / 8 + i];
     }
-    // Unitaries of blocks B and C (and their tangents, stored where jvp does not need M).
-    const tangents = hvp ? [h!.dUB, h!.dUC] : [r.MB, r.MC];
-    for (const [U, Uh, dU, b] of [[r.UB, r.UBh, tangents[0], 0], [r.UC, r.UCh, tangents[1], 1]]) {
+    if (mode === "grad" || hvp) {
+      for (const part of r.parts) {
+        f64.fill(0, part.lamA / 8, part.lamA / 8 + 512);
+        f64.fill(0, part.gradPhi / 8, part.gradPhi / 8 + this.#nPhi);
+        f64.fill(0, part.gradX / 8, part.gradX / 8 + FEATURES);
+      }
+    }
+  }
+
+  /**
+   * U_B (b = 0) or U_C (b = 1) of QNN p, with tangent and adjoints as the mode needs, and the
+   * block's sweep matrices zeroed.
+   */
+  #unitary(p: number, b: 0 | 1, mode: SetupMode): void {
+    const { d, S } = this.#plan;
+    const r = this.#plan.qnn[p];
+    const fT = this.#fT;
+    const hvp = mode === "hvp";
+    const h = r.hvp;
+    const jvp = mode === "jvp" || hvp;
+    // The unitary (and its tangent, stored where jvp does not need M).
+    const U = b === 0 ? r.UB : r.UC, Uh = b === 0 ? r.UBh : r.UCh;
+    const dU = hvp ? (b === 0 ? h!.dUB : h!.dUC) : (b === 0 ? r.MB : r.MC);
+    {
       this.#identity(U);
       if (jvp) fT.fill(0, dU / S, dU / S + 2 * DIM * LDM);
       for (let k = 0; k < d; k++) {
@@ -203,18 +292,135 @@ export class QnnWorkerCompute {
         this.#kern("conj_transpose")(dUh, dUh + this.#square, LDM, dU, dU + this.#square, LDM);
       }
     }
-    if (hvp) {
-      for (const M of [h!.dMB, h!.dMC, h!.gMB, h!.gMC]) fT.fill(0, M / S, M / S + 2 * DIM * LDM);
-      for (const a of [h!.cLamA, h!.gLamA]) f64.fill(0, a / 8, a / 8 + 512);
-      for (const a of [h!.cGradPhi, h!.gGradPhi]) f64.fill(0, a / 8, a / 8 + this.#nPhi);
-      for (const a of [h!.cGradX, h!.gGradX]) f64.fill(0, a / 8, a / 8 + FEATURES);
-    }
     if (mode === "grad" || hvp) {
-      fT.fill(0, r.MB / S, r.MB / S + 2 * DIM * LDM);
-      fT.fill(0, r.MC / S, r.MC / S + 2 * DIM * LDM);
-      f64.fill(0, r.lamA / 8, r.lamA / 8 + 512);
-      f64.fill(0, r.gradPhi / 8, r.gradPhi / 8 + this.#nPhi);
-      f64.fill(0, r.gradX / 8, r.gradX / 8 + FEATURES);
+      for (const part of r.parts) {
+        const M = b === 0 ? part.MB : part.MC;
+        fT.fill(0, M / S, M / S + 2 * DIM * LDM);
+      }
+    }
+  }
+
+  /** Zeroes the accumulators of a Hessian-vector product of QNN p. */
+  #zeroHvp(p: number): void {
+    const h = this.#plan.qnn[p].hvp!, S = this.#plan.S;
+    const f64 = this.#f64, fT = this.#fT;
+    for (const M of [h.dMB, h.dMC, h.gMB, h.gMC]) fT.fill(0, M / S, M / S + 2 * DIM * LDM);
+    for (const a of [h.cLamA, h.gLamA]) f64.fill(0, a / 8, a / 8 + 512);
+    for (const a of [h.cGradPhi, h.gGradPhi]) f64.fill(0, a / 8, a / 8 + this.#nPhi);
+    for (const a of [h.cGradX, h.gGradX]) f64.fill(0, a / 8, a / 8 + FEATURES);
+  }
+
+  /**
+   * Block b (1 = B, 2 = C) of QNN p on columns of batch buffers, one f64 sample vector at a
+   * time (T is f64 here): dst = U src and, with dsrc, ddst = dU src + U dsrc. Columns nb..ncols-1
+   * are zeroed so that padding stays finite.
+   */
+  #vecBlock(
+    p: number,
+    b: 1 | 2,
+    src: number,
+    dst: number,
+    nb: number,
+    ncols: number,
+    dsrc = 0,
+    ddst = 0,
+  ): void {
+    const d = this.#plan.d;
+    const r = this.#plan.qnn[p], s = this.#scratch;
+    const v = s.vec, dv = dsrc ? s.dvec : 0;
+    for (let c = 0; c < ncols; c++) {
+      if (c >= nb) {
+        this.#storeColumn(0, dst, c);
+        if (ddst) this.#storeColumn(0, ddst, c);
+        continue;
+      }
+      this.#loadColumn(src, c, v);
+      if (dsrc) this.#loadColumn(dsrc, c, dv);
+      for (let k = 0; k < d; k++) {
+        const cz = b === 2 && k === d - 1 ? 0 : 1;
+        const g = r.gates64 + (b * d + k) * 512;
+        this.#k.vec_layer(v, dv, g, dv ? r.dgates64 + (b * d + k) * 512 : 0, cz);
+      }
+      this.#storeColumn(v, dst, c);
+      if (ddst) this.#storeColumn(dv, ddst, c);
+    }
+  }
+
+  /** Copies column c of the f64 batch buffer X into the vector v ([re 256, im 256]). */
+  #loadColumn(X: number, c: number, v: number): void {
+    const f = this.#f64, ld = this.#plan.ld;
+    const re = X / 8 + c, im = (X + this.#batch) / 8 + c, o = v / 8;
+    for (let i = 0; i < DIM; i++) {
+      f[o + i] = f[re + i * ld];
+      f[o + DIM + i] = f[im + i * ld];
+    }
+  }
+
+  /** Writes the vector v into column c of the f64 batch buffer X (v = 0: zeros). */
+  #storeColumn(v: number, X: number, c: number): void {
+    const f = this.#f64, ld = this.#plan.ld;
+    const re = X / 8 + c, im = (X + this.#batch) / 8 + c, o = v / 8;
+    for (let i = 0; i < DIM; i++) {
+      f[re + i * ld] = v ? f[o + i] : 0;
+      f[im + i * ld] = v ? f[o + DIM + i] : 0;
+    }
+  }
+
+  /**
+   * Reverse sweep of block b (1 = B, 2 = C) of QNN p, one sample at a time: recomputes the
+   * sample's states after each layer from psiIn (the block's input), walks the adjoint lamOut
+   * back into lamIn and adds each layer's gradient (from its partial traces) to gradPhi.
+   */
+  #vecBlockBackward(
+    p: number,
+    b: 1 | 2,
+    psiIn: number,
+    lamOut: number,
+    lamIn: number,
+    nb: number,
+    ncols: number,
+    gradPhi: number,
+  ): void {
+    const d = this.#plan.d;
+    const r = this.#plan.qnn[p], s = this.#scratch, f = this.#f64;
+    for (let c = 0; c < ncols; c++) {
+      if (c >= nb) {
+        this.#storeColumn(0, lamIn, c);
+        continue;
+      }
+      this.#loadColumn(psiIn, c, s.vec);
+      for (let k = 0; k < d; k++) {
+        const at = s.vec + (k + 1) * 512 * 8;
+        f.copyWithin(at / 8, at / 8 - 512, at / 8);
+        this.#k.vec_layer(at, 0, r.gates64 + (b * d + k) * 512, 0, b === 2 && k === d - 1 ? 0 : 1);
+      }
+      this.#loadColumn(lamOut, c, s.lam);
+      for (let k = d - 1; k >= 0; k--) {
+        const cz = b === 2 && k === d - 1 ? 0 : 1;
+        this.#k.vec_layer_backward(
+          s.vec + (k + 1) * 512 * 8,
+          s.lam,
+          r.gates64 + (b * d + k) * 512,
+          cz,
+          s.ptrace,
+        );
+        this.#addLayerGrad(p, gradPhi, layout.layer(d, BLOCKS[b], k));
+      }
+      this.#storeColumn(s.lam, lamIn, c);
+    }
+  }
+
+  /** Adds the gradient of a layer's 16 angles (from the partial traces in scratch) to gradPhi. */
+  #addLayerGrad(p: number, gradPhi: number, base: number): void {
+    const f64 = this.#f64, pt = this.#scratch.ptrace / 8;
+    const phi = this.#plan.params / 8 + p * this.#nPhi, g = gradPhi / 8;
+    for (let q = 0; q < 8; q++) {
+      const [da, db] = layerGateGrad(
+        f64[phi + base + 8 + q],
+        f64.subarray(pt + q * 8, pt + q * 8 + 8),
+      );
+      f64[g + base + q] += da;
+      f64[g + base + 8 + q] += db;
     }
   }
 
@@ -244,10 +450,10 @@ export class QnnWorkerCompute {
     );
   }
 
-  #prepare(p: number, r: QnnRegion, nb: number, tangent: boolean): void {
+  #prepare(p: number, r: QnnRegion, nb: number, tangent: boolean, c0 = 0): void {
     const plan = this.#plan;
     this.#kern("enc_prepare")(
-      plan.images,
+      plan.images + c0 * PIXELS * 8,
       plan.params + biasOffset(plan) * 8,
       plan.pix + p * FEATURES * 4,
       nb,
@@ -266,39 +472,62 @@ export class QnnWorkerCompute {
   /** Outputs of every owned QNN for the chunk's nb images, into each region's y. */
   forward(nb: number): void {
     const { ld, S } = this.#plan;
-    const ncols = Math.ceil(nb / 8) * 8;
     const s = this.#scratch, B = this.#batch;
     const encode = this.#kern("encode");
-    for (const p of this.#owned) {
-      const r = this.#plan.qnn[p];
-      this.#prepare(p, r, nb, false);
+    const vector = this.#vector(nb);
+    for (const [p, , c0, count] of this.#chunkItems(nb)) {
+      const r = this.#columns(p, c0), ncols = Math.ceil(count / 8) * 8;
+      this.#prepare(p, r, count, false, c0);
       encode(r.psi1, r.psi1 + B, r.psiAT, r.psiAT + 256 * S, 1, ld, ncols, r.u1, s.sgn, s.tileA);
-      this.#gemm(s.bufX, r.UB, r.psi1, ncols);
+      if (vector) this.#vecBlock(p, 1, r.psi1, s.bufX, count, ncols);
+      else this.#gemm(s.bufX, r.UB, r.psi1, ncols);
       encode(r.psi3, r.psi3 + B, s.bufX, s.bufX + B, 0, ld, ncols, r.u2, s.sgn, s.tileA);
-      this.#gemm(r.psi4, r.UC, r.psi3, ncols);
+      if (vector) this.#vecBlock(p, 2, r.psi3, r.psi4, count, ncols);
+      else this.#gemm(r.psi4, r.UC, r.psi3, ncols);
       this.#kern("measure")(r.psi4, r.psi4 + B, 0, 0, ld, ncols, r.y, s.tileA, s.tileB);
     }
+  }
+
+  /**
+   * QNN p's region with every per-sample address moved to column c0 (batch states, encoding
+   * gates, data trig, outputs), so kernels run on a column part unchanged.
+   */
+  #columns(p: number, c0: number): QnnRegion {
+    const q = this.#plan.qnn[p], o = c0 * this.#plan.S, o8 = c0 * 8;
+    return {
+      ...q,
+      psi1: q.psi1 + o,
+      psi3: q.psi3 + o,
+      psi4: q.psi4 + o,
+      u1: q.u1 + o,
+      u2: q.u2 + o,
+      du1: q.du1 + o,
+      du2: q.du2 + o,
+      trig: q.trig + o8,
+      y: q.y + o8,
+    };
   }
 
   /** Backward pass of the last forward chunk with the cotangent at plan.cot (f64 [10][ld]). */
   backward(nb: number): void {
     if (this.#mode !== "grad") throw new Error("qnn engine: backward needs setup('grad')");
     const s = this.#scratch;
-    this.#cotangent(nb, this.#plan.cot, s.cotT);
-    for (const p of this.#owned) {
-      const r = this.#plan.qnn[p];
-      this.#adjoint(nb, p, s.cotT, r.MB, r.MC, r.gradPhi, r.gradX, r.lamA);
+    const vector = this.#vector(nb);
+    for (const [p, j, c0, count] of this.#chunkItems(nb)) {
+      const a = this.#plan.qnn[p].parts[j];
+      this.#cotangent(count, this.#plan.cot, s.cotT, c0);
+      this.#adjoint(count, p, s.cotT, a.MB, a.MC, a.gradPhi, a.gradX, a.lamA, vector, c0);
     }
   }
 
-  /** The chunk's cotangent (f64 [10][ld] at `from`) in T at `to`, zero past nb. */
-  #cotangent(nb: number, from: number, to: number): void {
+  /** The cotangent of nb samples from column c0 (f64 [10][ld] at `from`) in T at `to`, zero past nb. */
+  #cotangent(nb: number, from: number, to: number, c0 = 0): void {
     const { ld, S } = this.#plan;
     const ncols = Math.ceil(nb / 8) * 8;
     const f64 = this.#f64, fT = this.#fT;
     for (let k = 0; k < OUTPUTS; k++) {
       for (let b = 0; b < ncols; b++) {
-        fT[to / S + k * ld + b] = b < nb ? f64[from / 8 + k * ld + b] : 0;
+        fT[to / S + k * ld + b] = b < nb ? f64[from / 8 + k * ld + c0 + b] : 0;
       }
     }
   }
@@ -316,6 +545,8 @@ export class QnnWorkerCompute {
     gradPhi: number,
     gradX: number,
     lamA: number,
+    vector = false,
+    c0 = 0,
   ): void {
     const plan = this.#plan;
     const { ld } = plan;
@@ -325,7 +556,8 @@ export class QnnWorkerCompute {
     const nh = this.#kern("gemm_nh");
     const d = plan.d;
     {
-      const r = plan.qnn[p];
+      // The part's columns (scratch buffers are this slot's own and start at column 0).
+      const r = this.#columns(p, c0);
       this.#kern("observe_adjoint")(
         s.bufX,
         s.bufX + B,
@@ -336,9 +568,12 @@ export class QnnWorkerCompute {
         cotT,
         s.tileA,
       );
-      // M accumulates sum_b psi_in lam_in^H = (sum_b psi_in lam_out^H) U: the sweep's start W_0.
-      this.#gemm(s.bufY, r.UCh, s.bufX, ncols);
-      nh(MC, MC + Q, LDM, r.psi3, r.psi3 + B, s.bufY, s.bufY + B, ld, DIM, DIM, ncols);
+      if (vector) this.#vecBlockBackward(p, 2, r.psi3, s.bufX, s.bufY, nb, ncols, gradPhi);
+      else {
+        // M accumulates sum_b psi_in lam_in^H = (sum_b psi_in lam_out^H) U: the sweep's start W_0.
+        this.#gemm(s.bufY, r.UCh, s.bufX, ncols);
+        nh(MC, MC + Q, LDM, r.psi3, r.psi3 + B, s.bufY, s.bufY + B, ld, DIM, DIM, ncols);
+      }
       encBack(
         s.bufY,
         s.bufY + B,
@@ -355,8 +590,11 @@ export class QnnWorkerCompute {
         s.tileB,
       );
       encGrads(s.R, 1, nb, ld, r.rot, r.trig, gradPhi + layout.encoding(d, 2) * 8, gradX);
-      this.#gemm(s.bufX, r.UBh, s.bufY, ncols);
-      nh(MB, MB + Q, LDM, r.psi1, r.psi1 + B, s.bufX, s.bufX + B, ld, DIM, DIM, ncols);
+      if (vector) this.#vecBlockBackward(p, 1, r.psi1, s.bufY, s.bufX, nb, ncols, gradPhi);
+      else {
+        this.#gemm(s.bufX, r.UBh, s.bufY, ncols);
+        nh(MB, MB + Q, LDM, r.psi1, r.psi1 + B, s.bufX, s.bufX + B, ld, DIM, DIM, ncols);
+      }
       encBack(
         s.bufX,
         s.bufX + B,
@@ -379,61 +617,102 @@ export class QnnWorkerCompute {
 
   /** Block gradients from the accumulated M (B, C) and lamA (A), into each region's gradPhi. */
   finish(): void {
-    for (const p of this.#owned) {
+    const { P, d } = this.#plan;
+    const layers = (blk: "A" | "B" | "C"): [number, number][] =>
+      Array.from({ length: d }, (_, k) => [layout.layer(d, blk, k), 16]);
+    // Items: (QNN, block B), (QNN, block C), the heavy sweeps first, then (QNN, block A and the
+    // encodings). Each sums its own entries over the column parts (part order), then adds its
+    // block's derivatives; the entries of different items are disjoint.
+    for (let i = 0; i < 3 * P; i++) {
+      // Without unitaries (small f64 calls: one part, item (p, 0) on slot p mod slots) a QNN's
+      // items stay on that slot, so finish may follow backward in one message.
+      if (this.#built ? !this.#mine(i) : !this.#mine(i % P)) continue;
+      const p = i % P, item = Math.floor(i / P);
       const r = this.#plan.qnn[p];
-      this.#finishQnn(p, r.MB, r.MC, r.gradPhi, r.lamA);
+      if (item < 2) {
+        this.#reduce(r, "gradPhi", layers(item === 0 ? "B" : "C"));
+        if (this.#built) {
+          const W = item === 0 ? "MB" : "MC";
+          this.#reduceSquare(r, W);
+          this.#sweep(p, r[W], (item + 1) as 1 | 2, r.gradPhi);
+        }
+      } else {
+        this.#reduce(r, "gradPhi", [
+          ...layers("A"),
+          [layout.encoding(d, 1), 64],
+          [layout.encoding(d, 2), 64],
+        ]);
+        this.#reduce(r, "gradX", [[0, FEATURES]]);
+        this.#reduce(r, "lamA", [[0, 512]]);
+        this.#walkA(p, r.lamA, r.gradPhi);
+      }
     }
   }
 
-  /** Block gradients of QNN p from the sweep matrices MB, MC and lamA, added to gradPhi. */
+  /** Adds the entries [start, start + n) of an f64 accumulator of parts 1.. to part 0's. */
+  #reduce(r: QnnRegion, name: "gradPhi" | "gradX" | "lamA", ranges: [number, number][]): void {
+    const f = this.#f64, to = r.parts[0][name] / 8;
+    for (const part of r.parts.slice(1)) {
+      const from = part[name] / 8;
+      for (const [start, n] of ranges) {
+        for (let i = start; i < start + n; i++) f[to + i] += f[from + i];
+      }
+    }
+  }
+
+  /** Adds the sweep matrices MB or MC of parts 1.. to part 0's (in T, part order). */
+  #reduceSquare(r: QnnRegion, name: "MB" | "MC"): void {
+    const fT = this.#fT, S = this.#plan.S, n = 2 * this.#square / S, to = r.parts[0][name] / S;
+    for (const part of r.parts.slice(1)) {
+      const from = part[name] / S;
+      for (let i = 0; i < n; i++) fT[to + i] += fT[from + i];
+    }
+  }
+
+  /**
+   * Block gradients of QNN p from the sweep matrices MB, MC and lamA, added to gradPhi (the
+   * whole QNN in one slot: Hessian-vector products).
+   */
   #finishQnn(p: number, MB: number, MC: number, gradPhi: number, lamA: number): void {
-    const plan = this.#plan;
-    const { d, S } = plan;
-    const s = this.#scratch, Q = this.#square;
-    const f64 = this.#f64;
+    this.#sweep(p, MB, 1, gradPhi);
+    this.#sweep(p, MC, 2, gradPhi);
+    this.#walkA(p, lamA, gradPhi);
+  }
+
+  /**
+   * The sweep of block b (1 = B, 2 = C) of QNN p: W_0 = sum_b psi_in lam_in^H (accumulated by
+   * backward; equals M U), then, in place, W_k = L_k W_{k-1} L_k^H layer by layer; layer k's
+   * derivatives are 2x2 partial traces of G_k W_{k-1} G_k^H (G_k: the layer without its CZ
+   * ring), added to gradPhi.
+   */
+  #sweep(p: number, W: number, b: 1 | 2, gradPhi: number): void {
+    const { d, S } = this.#plan;
+    const s = this.#scratch, Q = this.#square, f64 = this.#f64;
+    const r = this.#plan.qnn[p];
     const layerLeft = this.#kern("layer_left"), layerRight = this.#kern("layer_right");
-    {
-      const r = plan.qnn[p];
-      const phi = f64.subarray(
-        plan.params / 8 + p * this.#nPhi,
-        plan.params / 8 + (p + 1) * this.#nPhi,
+    for (let k = 0; k < d; k++) {
+      const cz = b === 2 && k === d - 1 ? 0 : 1;
+      const g = r.gatesT + ((b - 1) * d + k) * 64 * S;
+      layerLeft(W, W + Q, LDM, DIM, g, s.sgn, 0);
+      f64.fill(0, s.ptrace / 8, s.ptrace / 8 + 64);
+      layerRight(W, W + Q, LDM, g, 1, s.sgn, cz ? 2 : 0, s.ptrace);
+      this.#addLayerGrad(p, gradPhi, layout.layer(d, BLOCKS[b], k));
+    }
+  }
+
+  /** Block A of QNN p: one state, walked back layer by layer with the summed adjoint lamA. */
+  #walkA(p: number, lamA: number, gradPhi: number): void {
+    const d = this.#plan.d, s = this.#scratch, r = this.#plan.qnn[p];
+    this.#f64.copyWithin(s.lam / 8, lamA / 8, lamA / 8 + 512);
+    for (let k = d - 1; k >= 0; k--) {
+      this.#k.vec_layer_backward(
+        r.psiA + (k + 1) * 512 * 8,
+        s.lam,
+        r.gates64 + k * 512,
+        1,
+        s.ptrace,
       );
-      const grad = f64.subarray(gradPhi / 8, gradPhi / 8 + this.#nPhi);
-      const addLayer = (base: number) => {
-        for (let q = 0; q < 8; q++) {
-          const [da, db] = layerGateGrad(
-            phi[base + 8 + q],
-            f64.subarray(s.ptrace / 8 + q * 8, s.ptrace / 8 + q * 8 + 8),
-          );
-          grad[base + q] += da;
-          grad[base + 8 + q] += db;
-        }
-      };
-      for (const [W, b] of [[MB, 1], [MC, 2]]) {
-        // W_0 = sum_b psi_in lam_in^H (accumulated by backward; equals M U), then, in place,
-        // W_k = L_k W_{k-1} L_k^H layer by layer; layer k's derivatives are 2x2 partial traces
-        // of G_k W_{k-1} G_k^H (G_k: the layer without its CZ ring).
-        for (let k = 0; k < d; k++) {
-          const cz = b === 2 && k === d - 1 ? 0 : 1;
-          const g = r.gatesT + ((b - 1) * d + k) * 64 * S;
-          layerLeft(W, W + Q, LDM, DIM, g, s.sgn, 0);
-          f64.fill(0, s.ptrace / 8, s.ptrace / 8 + 64);
-          layerRight(W, W + Q, LDM, g, 1, s.sgn, cz ? 2 : 0, s.ptrace);
-          addLayer(layout.layer(d, BLOCKS[b], k));
-        }
-      }
-      // Block A: one state, walked back layer by layer with the summed adjoint.
-      f64.copyWithin(s.lam / 8, lamA / 8, lamA / 8 + 512);
-      for (let k = d - 1; k >= 0; k--) {
-        this.#k.vec_layer_backward(
-          r.psiA + (k + 1) * 512 * 8,
-          s.lam,
-          r.gates64 + k * 512,
-          1,
-          s.ptrace,
-        );
-        addLayer(layout.layer(d, "A", k));
-      }
+      this.#addLayerGrad(p, gradPhi, layout.layer(d, "A", k));
     }
   }
 
@@ -441,12 +720,12 @@ export class QnnWorkerCompute {
   jvp(nb: number): void {
     if (this.#mode !== "jvp") throw new Error("qnn engine: jvp needs setup('jvp')");
     const { ld, S } = this.#plan;
-    const ncols = Math.ceil(nb / 8) * 8;
     const s = this.#scratch, B = this.#batch;
     const encT = this.#kern("encode_tangent");
-    for (const p of this.#owned) {
-      const r = this.#plan.qnn[p];
-      this.#prepare(p, r, nb, true);
+    const vector = this.#vector(nb);
+    for (const [p, , c0, count] of this.#chunkItems(nb)) {
+      const r = this.#columns(p, c0), ncols = Math.ceil(count / 8) * 8;
+      this.#prepare(p, r, count, true, c0);
       encT(
         r.psi1,
         r.psi1 + B,
@@ -465,9 +744,12 @@ export class QnnWorkerCompute {
         s.tileA,
         s.tileB,
       );
-      this.#gemm(r.psi3, r.UB, r.psi1, ncols);
-      this.#gemm(s.bufY, r.MB, r.psi1, ncols);
-      this.#gemm(s.bufY, r.UB, s.bufX, ncols, 1);
+      if (vector) this.#vecBlock(p, 1, r.psi1, r.psi3, count, ncols, s.bufX, s.bufY);
+      else {
+        this.#gemm(r.psi3, r.UB, r.psi1, ncols);
+        this.#gemm(s.bufY, r.MB, r.psi1, ncols);
+        this.#gemm(s.bufY, r.UB, s.bufX, ncols, 1);
+      }
       encT(
         r.psi3,
         r.psi3 + B,
@@ -486,9 +768,12 @@ export class QnnWorkerCompute {
         s.tileA,
         s.tileB,
       );
-      this.#gemm(r.psi4, r.UC, r.psi3, ncols);
-      this.#gemm(s.bufX, r.MC, r.psi3, ncols);
-      this.#gemm(s.bufX, r.UC, s.bufY, ncols, 1);
+      if (vector) this.#vecBlock(p, 2, r.psi3, r.psi4, count, ncols, s.bufY, s.bufX);
+      else {
+        this.#gemm(r.psi4, r.UC, r.psi3, ncols);
+        this.#gemm(s.bufX, r.MC, r.psi3, ncols);
+        this.#gemm(s.bufX, r.UC, s.bufY, ncols, 1);
+      }
       this.#kern("measure")(
         r.psi4,
         r.psi4 + B,
@@ -576,8 +861,10 @@ export class QnnWorkerCompute {
     this.#cotangent(nb, plan.cot2, hs.cotT);
     for (const p of this.#owned) {
       const r = plan.qnn[p], h = r.hvp!;
-      this.#adjointTangent(nb, p);
-      this.#adjoint(nb, p, hs.cotT, h.gMB, h.gMC, h.gGradPhi, h.gGradX, h.gLamA);
+      if (this.#parts !== "gaussNewton") this.#adjointTangent(nb, p);
+      if (this.#parts === "all" || this.#parts === "gaussNewton") {
+        this.#adjoint(nb, p, hs.cotT, h.gMB, h.gMC, h.gGradPhi, h.gGradX, h.gLamA);
+      }
     }
   }
 
@@ -595,6 +882,19 @@ export class QnnWorkerCompute {
     // The output adjoint is linear in the state at a fixed cotangent: its tangent is obs(dpsi4).
     obs(lam, lam + B, r.psi4, r.psi4 + B, ld, ncols, s.cotT, s.tileA);
     obs(dlam, dlam + B, h.dpsi4, h.dpsi4 + B, ld, ncols, s.cotT, s.tileA);
+    if (this.#parts === "full") {
+      // H v alone: the output adjoint's full tangent also carries the cotangent's tangent,
+      // obs(psi4; cot2) (observe_adjoint is linear in the cotangent), so one tangent sweep gives
+      // G v + C v and the separate Gauss-Newton sweep is not needed.
+      obs(lamIn, lamIn + B, r.psi4, r.psi4 + B, ld, ncols, hs.cotT, s.tileA);
+      const fT = this.#fT, S = plan.S;
+      for (const [to, from] of [[dlam, lamIn], [dlam + B, lamIn + B]]) {
+        for (let i = 0; i < DIM; i++) {
+          const a = to / S + i * ld, b = from / S + i * ld;
+          for (let c = 0; c < ncols; c++) fT[a + c] += fT[b + c];
+        }
+      }
+    }
     const blocks = [
       [r.UCh, h.dUCh, r.MC, h.dMC, r.psi3, h.dpsi3, r.u2, r.du2, 1],
       [r.UBh, h.dUBh, r.MB, h.dMB, r.psi1, h.dpsi1, r.u1, r.du1, 0],
@@ -652,7 +952,10 @@ export class QnnWorkerCompute {
     const left = this.#kern("layer_left_tangent"), right = this.#kern("layer_right_tangent");
     for (const p of this.#owned) {
       const r = plan.qnn[p], h = r.hvp!;
-      this.#finishQnn(p, h.gMB, h.gMC, h.gGradPhi, h.gLamA);
+      if (this.#parts === "all" || this.#parts === "gaussNewton") {
+        this.#finishQnn(p, h.gMB, h.gMC, h.gGradPhi, h.gLamA);
+        if (this.#parts === "gaussNewton") continue;
+      }
       const at = plan.params / 8 + p * this.#nPhi, dat = plan.tangent / 8 + p * this.#nPhi;
       const phi = f64.subarray(at, at + this.#nPhi);
       const dphi = f64.subarray(dat, dat + this.#nPhi);

@@ -75,6 +75,7 @@ async function fakeTools(tools: Record<string, string>): Promise<string> {
 
 async function runOnce(
   bin: string,
+  more: { resources?: { cores: number }; estimateSeconds?: number } = {},
 ): Promise<{ code: number | null; error?: string; log: string; notes: string[] }> {
   const dir = await Deno.makeTempDir();
   try {
@@ -95,6 +96,7 @@ async function runOnce(
       cwd: dir,
       logPath: join(dir, "logs/x.log"),
       resources: { cores: 1 },
+      ...more,
     });
     const r = await h.result;
     ex.close();
@@ -165,6 +167,28 @@ echo "42|COMPLETED|None|node7"`,
       /^Slurm job 42 ended \(COMPLETED\) but its output files never appeared in .*\/tmp\/x\.1: the store must be on a file system shared by the submit host and every compute node/,
     );
     match(r.log, /^slurm: job 42 COMPLETED on node7, exit code 0:0$/m);
+  } finally {
+    await Deno.remove(bin, { recursive: true });
+  }
+});
+
+Deno.test("a job with no time limit and a cost estimate: the log suggests resources.time", async () => {
+  const bin = await fakeTools({
+    sbatch: `[ "$1" = --version ] && { echo "slurm 22.05.8"; exit 0; }
+echo 43`,
+    squeue: `case "$*" in *--me*) exit 0 ;; esac
+echo "43|COMPLETED|None|node7"`,
+    scontrol:
+      `echo "JobId=43 JobName=x JobState=COMPLETED Reason=None ExitCode=0:0 NodeList=node7"`,
+    sinfo: `printf 'node7\\n'`,
+  });
+  try {
+    const r = await runOnce(bin, { resources: { cores: 2 }, estimateSeconds: 1200 });
+    // 1200 CPU s on 2 cores = 600 s; twice that, in whole 5 minutes: 20 minutes.
+    match(
+      r.log,
+      /^slurm: note: no time limit declared for x; its cost model estimates 1200 CPU s \(600 s on 2 cores\): consider resources.time: 0-00:20:00$/m,
+    );
   } finally {
     await Deno.remove(bin, { recursive: true });
   }

@@ -20,7 +20,7 @@ import {
   type KeyParts,
 } from "../keys/mod.ts";
 import type { Project } from "./project.ts";
-import type { Instance } from "../spec/mod.ts";
+import { applyProfile, costConstants, type Instance, instanceCost } from "../spec/mod.ts";
 import {
   describeResources,
   type ExecHandle,
@@ -186,6 +186,17 @@ interface LaunchOptions {
   onSubmitted?: (jobId: string) => Promise<void>;
 }
 
+/** The instance's cost-model estimate for the executor ({} without one or when it fails). */
+function estimateOf(req: RunRequest): { estimateSeconds?: number } {
+  try {
+    const spec = req.project.pipeline.spec;
+    const s = instanceCost(req.inst, costConstants(spec), applyProfile(spec, req.profile).params);
+    return s === undefined ? {} : { estimateSeconds: s };
+  } catch {
+    return {}; // an estimate is advice; `status --estimate` shows why it fails
+  }
+}
+
 /** Phase 2: the step process, with least privilege, through the executor. */
 function launch(req: RunRequest, st: Stage, logPath: string, o: LaunchOptions): ExecHandle {
   const { project, inst } = req;
@@ -204,6 +215,7 @@ function launch(req: RunRequest, st: Stage, logPath: string, o: LaunchOptions): 
     cwd: project.pipeline.spec.dir,
     logPath,
     resources: o.resources,
+    ...estimateOf(req),
     group: inst.step.name,
     appendLog: o.appendLog,
     onSubmitted: o.onSubmitted,

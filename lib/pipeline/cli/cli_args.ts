@@ -41,7 +41,7 @@ export const COMMAND_OPTIONS: Record<string, Record<string, OptionSpec>> = {
     ...OVERRIDES,
     ...EXECUTOR_OPTIONS,
   },
-  status: { profile: { type: "string" }, ...OVERRIDES },
+  status: { profile: { type: "string" }, estimate: { type: "boolean" }, ...OVERRIDES },
   explain: { profile: { type: "string" }, ...OVERRIDES },
   dag: {
     profile: { type: "string" },
@@ -134,13 +134,15 @@ ${COMMON_HELP}
 
 Exit codes: 0 ok, 1 a step failed, 2 invalid pipeline or usage, 3 lock held (--no-wait),
 4 the remote failed (unreachable, access denied), 130 interrupted.`,
-  status: `usage: cli.ts status [--profile P]
+  status: `usage: cli.ts status [--profile P] [--estimate]
 
 For each instance: up to date, or would run and why (compared with the last run under the profile).
 Read-only: never takes the lock.
 
       --profile P   the profile (default: the pipeline's default_profile)
 ${OVERRIDES_HELP}
+      --estimate    instead: each instance's estimated CPU time from its step's cost: formula
+                    and the cost_constants: file (docs/pipeline.md, 'Cost model')
 ${COMMON_HELP}`,
   explain: `usage: cli.ts explain <instance id | step> [--profile P]
 

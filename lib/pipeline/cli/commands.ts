@@ -30,7 +30,7 @@ import {
   verifyStore,
 } from "../store/mod.ts";
 import { chooseExecutor, createExecutor, defaultJobs } from "../exec/mod.ts";
-import { explainLines, statusLines, statusSummary } from "./status_report.ts";
+import { estimateLines, explainLines, statusLines, statusSummary } from "./status_report.ts";
 import { pullHook } from "./remote_command.ts";
 import { checkRunName, recordRun } from "./run_history.ts";
 
@@ -218,6 +218,11 @@ export async function cmdStatus(a: ParsedArgs, env: CommandEnv): Promise<number>
   if (a.positionals.length) throw new UsageError(`unexpected argument '${a.positionals[0]}'`);
   const engine = await open(a);
   const profile = profileOf(engine, a);
+  if (a.values.estimate) {
+    const exp = engine.expansion(profile);
+    for (const l of estimateLines(engine.pipeline.spec, exp.params, exp.instances)) env.out(l);
+    return 0;
+  }
   const statuses = await computeStatus(engine, profile, engine.expansion(profile).instances);
   for (const l of statusLines(statuses)) env.out(l);
   // Jobs submitted and not settled: running now (an engine follows them), or left by a

@@ -10,9 +10,54 @@ import { formatBytes, formatSeconds } from "./display.ts";
 import { type InstanceStatus, type Project } from "../build/mod.ts";
 import { relPosix } from "../../files/mod.ts";
 import { interpolate } from "../exec/mod.ts";
+import { costConstants, type Instance, instanceCost, type PipelineSpec } from "../spec/mod.ts";
 
 function pad(s: string, n: number): string {
   return s.length >= n ? s : s + " ".repeat(n - s.length);
+}
+
+/**
+ * `status --estimate`: each instance's estimated CPU time (its step's `cost:` over the
+ * `cost_constants:`), wall time on its cores, and the totals.
+ */
+export function estimateLines(
+  spec: PipelineSpec,
+  params: Record<string, unknown>,
+  instances: Instance[],
+): string[] {
+  const constants = costConstants(spec);
+  const w = Math.max(0, ...instances.map((i) => i.id.length));
+  const out: string[] = [];
+  let cpu = 0, wall = 0, unknown = 0;
+  for (const inst of instances) {
+    let s: number | undefined;
+    try {
+      s = instanceCost(inst, constants, params);
+    } catch (e) {
+      out.push(`  ${pad(inst.id, w)}  cost formula failed: ${(e as Error).message}`);
+      unknown++;
+      continue;
+    }
+    if (s === undefined) {
+      out.push(`  ${pad(inst.id, w)}  -`);
+      unknown++;
+      continue;
+    }
+    const cores = inst.step.resources.cores;
+    cpu += s;
+    wall += s / cores;
+    out.push(
+      `  ${pad(inst.id, w)}  ${pad(formatSeconds(s), 8)} CPU  (${
+        formatSeconds(s / cores)
+      } on ${cores} core${cores === 1 ? "" : "s"})`,
+    );
+  }
+  out.push(
+    `estimated: ${formatSeconds(cpu)} CPU, ${formatSeconds(wall)} one instance at a time` +
+      (unknown ? `; ${unknown} instance(s) without a cost model (-)` : "") +
+      (spec.costConstants ? ` (constants: ${spec.costConstants})` : ""),
+  );
+  return out;
 }
 
 /** One line per instance: state, id, reasons. */

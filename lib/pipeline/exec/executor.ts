@@ -24,6 +24,8 @@ export interface ExecRequest {
   logPath: string;
   /** What the instance may use; `cores` is what it was granted. */
   resources: Resources;
+  /** The instance's estimated CPU seconds from its step's cost model, if it has one. */
+  estimateSeconds?: number;
   /** Called for each complete output line, as it comes (without the newline). */
   onLine?: (stream: "stdout" | "stderr", line: string) => void;
   /** Instances of the same group (the step) may be submitted together, e.g. as a job array. */

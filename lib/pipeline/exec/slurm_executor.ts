@@ -267,6 +267,19 @@ export class SlurmExecutor implements Executor {
       log.note(`slurm: job ${id} cancelled: it could not be written down: ${(e as Error).message}`);
     }
     log.note(`slurm: job ${id} submitted: sbatch ${plan.args.join(" ")} ${plan.scriptFile}`);
+    const limit = job.req.resources.timeSeconds ?? this.#opts.timeSeconds;
+    const est = job.req.estimateSeconds;
+    if (limit === undefined && est !== undefined) {
+      // Twice the estimated wall time on the granted cores, in whole 5 minutes: a margin for a
+      // slower node, so a plan can set resources.time with some confidence.
+      const wall = est / Math.max(1, job.req.resources.cores);
+      const suggest = Math.max(300, Math.ceil((2 * wall) / 300) * 300);
+      log.note(
+        `slurm: note: no time limit declared for ${job.req.id}; its cost model estimates ` +
+          `${Math.round(est)} CPU s (${Math.round(wall)} s on ${job.req.resources.cores} cores): ` +
+          `consider resources.time: ${slurmTime(suggest)}`,
+      );
+    }
     job.req.onLine?.("stdout", `slurm: job ${id} submitted`);
     this.#progress(job, `queued (Slurm job ${id})`);
     if (job.cancelled) this.#scancel(job);

@@ -6,6 +6,7 @@
  * @module
  */
 
+export * from "./cost.ts";
 export * from "./diagnostics.ts";
 export * from "./executor_section.ts";
 export * from "./expand.ts";

@@ -147,6 +147,8 @@ export interface StepSpec {
    * or these output names. Absent: every output when the step publishes.
    */
   archive?: boolean | string[];
+  /** `cost:` as written (a formula for an instance's CPU seconds; see cost.ts). */
+  cost?: string;
   /** `metrics:` the numbers `metrics` and `compare` read from its outputs (never in a key). */
   metrics?: MetricSpec[];
 }
@@ -215,6 +217,8 @@ export interface PipelineSpec {
   executor?: ExecutorSpec;
   /** Bounds checked when the file is loaded (`limits:`, defaults filled in). */
   limits: Limits;
+  /** `cost_constants:`: a JSON file of named per-unit costs for the steps' `cost:` formulas. */
+  costConstants?: string;
   /** `open:` a published file (`<publish name>/<path>`) that reproduce prints at the end. */
   open?: string;
   /** `remotes:` the remote caches `push`/`pull` may use (never credentials). */

@@ -47,6 +47,7 @@ const TOP_KEYS = [
   "limits",
   "remotes",
   "sources",
+  "cost_constants",
 ];
 /** Result of structural validation: a spec when the file is usable, and all problems found. */
 export interface ValidationResult {
@@ -106,6 +107,8 @@ function validatePipeline(
   const executor = execE ? validateExecutorSection(v, execE.value, parseDuration) : undefined;
   const open = topOpen(v, top, steps);
   const limits = topLimits(v, top);
+  const costE = v.entry(top, "cost_constants");
+  const costConstants = costE ? v.string(costE.value, "'cost_constants'") : undefined;
   const remotesE = v.entry(top, "remotes");
   const remotes = remotesE ? validateRemotes(v, remotesE.value) : undefined;
   return {
@@ -125,6 +128,7 @@ function validatePipeline(
     ...(executor ? { executor } : {}),
     ...(open ? { open } : {}),
     ...(remotes ? { remotes } : {}),
+    ...(costConstants ? { costConstants } : {}),
   };
 }
 

@@ -22,6 +22,7 @@ import {
   type StepSpec,
 } from "./schema.ts";
 import { describe, type YamlChecker } from "./yaml_checker.ts";
+import { parseCost } from "./cost.ts";
 import { validateResources } from "./validate_resources.ts";
 import { validateRetries } from "./validate_retries.ts";
 import { validateArchive } from "./validate_archive.ts";
@@ -42,6 +43,7 @@ const STEP_KEYS = [
   "publish",
   "archive",
   "metrics",
+  "cost",
 ];
 const PERMISSION_KEYS = ["net", "read", "env"];
 /** Deno 2's `--unstable-<name>` features (`deno run --help=unstable`). */
@@ -101,6 +103,18 @@ export function validateStep(
   stepModule(v, m, step);
   const desc = v.entry(m, "description");
   if (desc) step.description = v.string(desc.value, `the description of step '${name}'`);
+  const costE = v.entry(m, "cost");
+  if (costE) {
+    const f = v.string(costE.value, `the cost of step '${name}'`);
+    if (f !== undefined) {
+      try {
+        parseCost(f);
+        step.cost = f;
+      } catch (e) {
+        v.error(costE.value.pos, (e as Error).message, "see docs/pipeline.md, 'Cost model'");
+      }
+    }
+  }
 
   stepMatrix(v, m, step, axes, profiles);
   stepParams(v, m, step, params);

@@ -11,7 +11,8 @@
  * the per-sample 2x2 encoding gates, block A (one state), the encoding-angle gradients from the
  * partial traces, and every sum over samples or chunks.
  *
- * `jvp` and `hvp` are not on the GPU: they run on a WebAssembly simulator created on first use.
+ * `jvp`, `hvp` and `hessianProduct` are not on the GPU: they run on a WebAssembly simulator
+ * created on first use.
  *
  * @module
  */
@@ -600,6 +601,19 @@ class GpuSimulator implements WebGpuSimulator {
     v: Float64Array,
   ): Promise<HvpResult> {
     return this.#serial(async () => (await this.#wasm()).hvp(params, images, labels, v));
+  }
+
+  /** One part of the Hessian product, on the WebAssembly kernels too (see `hvp`). */
+  hessianProduct(
+    params: Float64Array,
+    images: Float32Array | Float64Array,
+    labels: Uint8Array,
+    v: Float64Array,
+    kind: "full" | "curvature" | "gaussNewton",
+  ): Promise<Float64Array> {
+    return this.#serial(async () =>
+      (await this.#wasm()).hessianProduct(params, images, labels, v, kind)
+    );
   }
 
   close(): void {
