@@ -18,7 +18,7 @@ import {
 } from "./worker_compute.ts";
 import { instantiateKernels, kernelModule, sharedMemory } from "./kernels.ts";
 import { crossEntropyCotangent, crossEntropyHessianProduct, crossEntropySum } from "./loss.ts";
-import { CHUNK, type MemoryPlan, memoryPlan, PARTS, VECTOR_MAX } from "./plan.ts";
+import { CHUNK, chunkParts, type MemoryPlan, memoryPlan, PARTS, VECTOR_MAX } from "./plan.ts";
 import {
   aggregateWeight,
   biasOffset,
@@ -245,7 +245,7 @@ class FastSimulator implements Simulator {
     const setup: Op = { type: "run", op: "setup", arg: mode };
     if (!this.#built(n)) return [setup];
     await this.#all(setup);
-    await this.#all({ type: "run", op: "build" });
+    await this.#all({ type: "run", op: "build", arg: chunkParts(Math.min(n, CHUNK)).length });
     return [];
   }
 

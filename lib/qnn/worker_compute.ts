@@ -32,8 +32,12 @@ export type HvpParts = "all" | "full" | "curvature" | "gaussNewton";
 /** One phase handed to a worker (or run on the calling thread). */
 export type ComputeOp =
   | { type: "run"; op: "setup"; arg: SetupMode; parts?: HvpParts }
-  | { type: "run"; op: "forward" | "backward" | "jvp" | "hvpForward" | "hvpBackward"; arg: number }
-  | { type: "run"; op: "build" | "finish" | "hvpFinish"; arg?: undefined };
+  | {
+    type: "run";
+    op: "build" | "forward" | "backward" | "jvp" | "hvpForward" | "hvpBackward";
+    arg: number;
+  }
+  | { type: "run"; op: "finish" | "hvpFinish"; arg?: undefined };
 
 const BLOCKS = ["A", "B", "C"] as const;
 
@@ -56,6 +60,8 @@ export class QnnWorkerCompute {
   #parts: HvpParts = "all";
   /** Whether this call has built the unitaries (small calls in f64 do without them). */
   #built = false;
+  /** Column parts this call uses (its largest chunk's): only those are zeroed and summed. */
+  #used = 1;
 
   constructor(
     plan: MemoryPlan,
@@ -90,7 +96,7 @@ export class QnnWorkerCompute {
       case "setup":
         return this.setup(op.arg, op.parts);
       case "build":
-        return this.build();
+        return this.build(op.arg);
       case "forward":
         return this.forward(op.arg);
       case "backward":
@@ -125,6 +131,7 @@ export class QnnWorkerCompute {
     this.#mode = mode;
     this.#parts = parts;
     this.#built = mode === "hvp";
+    this.#used = 1;
     for (let p = 0; p < this.#plan.P; p++) {
       if (mode === "hvp" ? !this.#owned.includes(p) : !this.#mine(p)) continue;
       this.#setupQnn(p, mode);
@@ -136,9 +143,13 @@ export class QnnWorkerCompute {
     }
   }
 
-  /** U_B and U_C of every QNN (items: QNN x block), for calls that use them. */
-  build(): void {
+  /**
+   * U_B and U_C of every QNN (items: QNN x block), for calls that use them; `parts`: the column
+   * parts of the call's largest chunk.
+   */
+  build(parts: number): void {
     this.#built = true;
+    this.#used = parts;
     const P = this.#plan.P;
     for (let i = 0; i < 2 * P; i++) {
       if (this.#mine(i)) this.#unitary(i % P, i < P ? 0 : 1, this.#mode);
@@ -293,7 +304,7 @@ export class QnnWorkerCompute {
       }
     }
     if (mode === "grad" || hvp) {
-      for (const part of r.parts) {
+      for (const part of r.parts.slice(0, hvp ? 1 : this.#used)) {
         const M = b === 0 ? part.MB : part.MC;
         fT.fill(0, M / S, M / S + 2 * DIM * LDM);
       }
@@ -652,7 +663,7 @@ export class QnnWorkerCompute {
   /** Adds the entries [start, start + n) of an f64 accumulator of parts 1.. to part 0's. */
   #reduce(r: QnnRegion, name: "gradPhi" | "gradX" | "lamA", ranges: [number, number][]): void {
     const f = this.#f64, to = r.parts[0][name] / 8;
-    for (const part of r.parts.slice(1)) {
+    for (const part of r.parts.slice(1, this.#used)) {
       const from = part[name] / 8;
       for (const [start, n] of ranges) {
         for (let i = start; i < start + n; i++) f[to + i] += f[from + i];
@@ -663,7 +674,7 @@ export class QnnWorkerCompute {
   /** Adds the sweep matrices MB or MC of parts 1.. to part 0's (in T, part order). */
   #reduceSquare(r: QnnRegion, name: "MB" | "MC"): void {
     const fT = this.#fT, S = this.#plan.S, n = 2 * this.#square / S, to = r.parts[0][name] / S;
-    for (const part of r.parts.slice(1)) {
+    for (const part of r.parts.slice(1, this.#used)) {
       const from = part[name] / S;
       for (let i = 0; i < n; i++) fT[to + i] += fT[from + i];
     }
