@@ -113,3 +113,39 @@ export function crossEntropyHessianProduct(
   }
   return out;
 }
+
+/** The per-chunk cotangent a backward pass asks for: (all logits, first sample, count, out). */
+export type CotangentOf = (all: Float64Array, start: number, nb: number, out: Float64Array) => void;
+
+/**
+ * The mean cross-entropy over a whole batch as a backward pass's per-chunk
+ * cotangent, with the labels checked first (one label per image, each 0-9);
+ * `loss()` is the mean once every chunk has been seen.
+ *
+ * @example
+ * ```ts
+ * const ce = crossEntropyOverChunks(labels, n);
+ * const { grad } = await backprop(params, images, ce.cotangent);
+ * const loss = ce.loss();
+ * ```
+ */
+export function crossEntropyOverChunks(
+  labels: Uint8Array,
+  n: number,
+): { cotangent: CotangentOf; loss: () => number } {
+  if (n === 0) throw new Error("simulator: lossGrad needs at least one image");
+  if (labels.length !== n) throw new Error(`simulator: ${labels.length} labels for ${n} images`);
+  for (let b = 0; b < n; b++) {
+    if (labels[b] > 9) throw new Error(`simulator: label ${labels[b]} at ${b} is not in 0..9`);
+  }
+  let total = 0;
+  return {
+    cotangent: (all, start, nb, out) => {
+      const part = all.subarray(start * CLASSES, (start + nb) * CLASSES);
+      const lab = labels.subarray(start, start + nb);
+      total += crossEntropySum(part, lab);
+      crossEntropyCotangent(part, lab, n, out);
+    },
+    loss: () => total / n,
+  };
+}

@@ -17,7 +17,12 @@ import {
   type SetupMode,
 } from "./worker_compute.ts";
 import { instantiateKernels, kernelModule, sharedMemory } from "./kernels.ts";
-import { crossEntropyCotangent, crossEntropyHessianProduct, crossEntropySum } from "./loss.ts";
+import {
+  crossEntropyCotangent,
+  crossEntropyHessianProduct,
+  crossEntropyOverChunks,
+  crossEntropySum,
+} from "./loss.ts";
 import { CHUNK, chunkParts, type MemoryPlan, memoryPlan, PARTS, VECTOR_MAX } from "./plan.ts";
 import {
   aggregateWeight,
@@ -371,22 +376,9 @@ class FastSimulator implements Simulator {
     labels: Uint8Array,
   ): Promise<{ loss: number; grad: Float64Array; logits: Float64Array }> {
     return this.#serial(async () => {
-      const n = this.#count(images);
-      if (n === 0) throw new Error("simulator: lossGrad needs at least one image");
-      if (labels.length !== n) {
-        throw new Error(`simulator: ${labels.length} labels for ${n} images`);
-      }
-      for (let b = 0; b < n; b++) {
-        if (labels[b] > 9) throw new Error(`simulator: label ${labels[b]} at ${b} is not in 0..9`);
-      }
-      let total = 0;
-      const { grad, logits } = await this.#backprop(params, images, (all, start, nb, out) => {
-        const part = all.subarray(start * CLASSES, (start + nb) * CLASSES);
-        const lab = labels.subarray(start, start + nb);
-        total += crossEntropySum(part, lab);
-        crossEntropyCotangent(part, lab, n, out);
-      });
-      return { loss: total / n, grad, logits };
+      const ce = crossEntropyOverChunks(labels, this.#count(images));
+      const { grad, logits } = await this.#backprop(params, images, ce.cotangent);
+      return { loss: ce.loss(), grad, logits };
     });
   }
 
