@@ -17,12 +17,13 @@
  * Gauss-Newton sweep; otherwise a Jacobian-vector product, the softmax Hessian, a
  * vector-Jacobian product). Exact products stream the data set through the simulator in
  * chunks of 1,000 images: memory does not grow with the number of images beyond the images
- * themselves.
+ * themselves and the states a simulator keeps between products (`hessianAt`, as many images
+ * as it was made to keep).
  *
  * @module
  */
 
-import { crossEntropyHessianProduct, type Simulator } from "../qnn/mod.ts";
+import { crossEntropyHessianProduct, type HessianProductKind, type Simulator } from "../qnn/mod.ts";
 import type { Operator } from "../linalg/mod.ts";
 
 /** What the operators need from a simulator (float64). */
@@ -30,6 +31,8 @@ export type DifferentiableModel = Pick<Simulator, "forward" | "lossGrad" | "vjp"
   hvp?: Simulator["hvp"];
   /** One part only, without the Gauss-Newton sweep (preferred over hvp when present). */
   hessianProduct?: Simulator["hessianProduct"];
+  /** Products at one point that keep its states (preferred over hessianProduct: same bits). */
+  hessianAt?: Simulator["hessianAt"];
 };
 
 /** How full products are computed. */
@@ -112,7 +115,12 @@ function buildOperators(
   let logitsAt: Promise<Float64Array> | undefined;
   const logits = () => logitsAt ??= model.forward(params, images);
   const exact = model.hvp?.bind(model);
-  const single = model.hessianProduct?.bind(model);
+  // Every product here is at the same point: one that keeps the point's states is cheaper.
+  const point = method === "exact" ? model.hessianAt?.(params, images, labels) : undefined;
+  const single = point
+    ? (_p: unknown, _x: unknown, _y: unknown, v: Float64Array, kind: HessianProductKind) =>
+      point.product(v, kind)
+    : model.hessianProduct?.bind(model);
   if (method === "exact" && !exact) {
     throw new Error("Hessian operators: exact products need a simulator made with hvp: true");
   }

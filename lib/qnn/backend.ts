@@ -83,6 +83,7 @@ export async function createBackendSimulator(
       adapter: choice.adapter,
       hvp: opts.hvp,
       workers: opts.workers,
+      hessianCacheImages: opts.hessianCacheImages,
     })
     : await createSimulator(spec, opts);
   return Object.assign(sim, { backend: choice.backend, note: choice.note });

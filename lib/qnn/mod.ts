@@ -25,6 +25,9 @@ export {
 } from "./spec.ts";
 export {
   createSimulator,
+  hessianCacheBytes,
+  type HessianPoint,
+  type HessianProductKind,
   type HvpResult,
   type Simulator,
   type SimulatorOptions,

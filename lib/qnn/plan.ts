@@ -152,6 +152,24 @@ export interface HvpRegion {
   gGradPhi: number;
   gGradX: number;
   gLamA: number;
+  /** The sweep matrices W_0 of blocks B and C at the point (HessianPoint), T, 256 x LDM. */
+  savedMB: number;
+  savedMC: number;
+  /** States kept between products at one point, per cached chunk (see HvpCacheSlot). */
+  cache: HvpCacheSlot[];
+}
+
+/**
+ * What one chunk of one QNN keeps between Hessian-vector products at the same point: the
+ * states and adjoints that do not depend on the direction v, each T, 256 x ld (re, im planes).
+ */
+export interface HvpCacheSlot {
+  /** The state after block B, and after block C. */
+  psi2: number;
+  psi4: number;
+  /** The adjoint at the input of block C, and at the input of block B. */
+  lam3: number;
+  lam1: number;
 }
 
 /** Addresses of one worker's scratch region. */
@@ -224,6 +242,16 @@ export interface MemoryPlan {
   bytes: number;
 }
 
+/** Bytes that keeping one chunk's states between Hessian-vector products takes (all P QNNs). */
+export function hvpCacheChunkBytes(spec: ModelSpec, precision: "f32" | "f64"): number {
+  const S = precision === "f32" ? 4 : 8;
+  const batch = Math.ceil((DIM * leadingDimension(CHUNK, S) * 2 * S) / 64) * 64;
+  return spec.P * 4 * batch;
+}
+
+/** The most bytes one `WebAssembly.Memory` can hold (wasm32: 65,536 pages of 64 KiB). */
+export const MAX_MEMORY_BYTES = 65536 * 65536;
+
 /** Columns reserved for a chunk of n samples: a multiple of 16, nudged off multiples of 512 bytes. */
 export function leadingDimension(n: number, S: number): number {
   let ld = Math.ceil(n / 16) * 16;
@@ -233,13 +261,15 @@ export function leadingDimension(n: number, S: number): number {
 
 /**
  * Lays out the memory for a model, a precision and a number of worker slots; `hvp` adds the
- * buffers of exact Hessian-vector products (after everything else, so the rest is unchanged).
+ * buffers of exact Hessian-vector products (after everything else, so the rest is unchanged),
+ * and `cacheChunks` the states kept between products at one point for that many chunks.
  */
 export function memoryPlan(
   spec: ModelSpec,
   precision: "f32" | "f64",
   slots: number,
   hvp = false,
+  cacheChunks = 0,
 ): MemoryPlan {
   const S = precision === "f32" ? 4 : 8;
   const { P, d } = spec;
@@ -356,7 +386,21 @@ export function memoryPlan(
         gGradPhi: take(qnnParamCount(d) * 8),
         gGradX: take(FEATURES * 8),
         gLamA: take(512 * 8),
+        savedMB: take(square),
+        savedMC: take(square),
+        cache: [],
       };
+    }
+    // Chunk-major, so that a plan's first chunks lie at the same offsets whatever the count.
+    for (let c = 0; c < cacheChunks; c++) {
+      for (const r of qnn) {
+        r.hvp!.cache.push({
+          psi2: take(batch),
+          psi4: take(batch),
+          lam3: take(batch),
+          lam1: take(batch),
+        });
+      }
     }
     for (const s of scratch) {
       s.hvp = {

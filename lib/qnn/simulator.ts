@@ -13,6 +13,7 @@ import { layoutForPatchCount } from "../data/mod.ts";
 import {
   type ComputeOp,
   type HvpParts,
+  type HvpReuse,
   QnnWorkerCompute,
   type SetupMode,
 } from "./worker_compute.ts";
@@ -23,7 +24,16 @@ import {
   crossEntropyOverChunks,
   crossEntropySum,
 } from "./loss.ts";
-import { CHUNK, chunkParts, type MemoryPlan, memoryPlan, PARTS, VECTOR_MAX } from "./plan.ts";
+import {
+  CHUNK,
+  chunkParts,
+  hvpCacheChunkBytes,
+  MAX_MEMORY_BYTES,
+  type MemoryPlan,
+  memoryPlan,
+  PARTS,
+  VECTOR_MAX,
+} from "./plan.ts";
 import {
   aggregateWeight,
   biasOffset,
@@ -87,9 +97,36 @@ export interface Simulator {
     v: Float64Array,
     kind: "full" | "curvature" | "gaussNewton",
   ): Promise<Float64Array>;
+  /**
+   * Hessian-vector products at one point (needs `hvp: true`): the same values as
+   * `hessianProduct` at (params, images, labels), bit for bit, but every product after the
+   * first skips the work that does not depend on v (the point's states and adjoints; for the
+   * first `hessianCacheImages` images they are kept in memory). The point is copied; a call at
+   * another point (or another `hessianAt`) makes the next product here start over, never wrong.
+   *
+   * @example
+   * ```ts
+   * const at = sim.hessianAt(params, images, labels);
+   * const hv = await at.product(v, "full"); // later products at this point are cheaper
+   * ```
+   */
+  hessianAt(
+    params: Float64Array,
+    images: Float32Array | Float64Array,
+    labels: Uint8Array,
+  ): HessianPoint;
   /** Terminates the workers. */
   close(): void;
 }
+
+/** Hessian-vector products at one point (Simulator.hessianAt). */
+export interface HessianPoint {
+  /** H v, or only C v, or only G v, at the point (vectors in the order of params). */
+  product(v: Float64Array, kind: HessianProductKind): Promise<Float64Array>;
+}
+
+/** Which product Simulator.hessianProduct computes. */
+export type HessianProductKind = "full" | "curvature" | "gaussNewton";
 
 /** What Simulator.hvp returns (vectors in the order of params). */
 export interface HvpResult {
@@ -108,6 +145,28 @@ export interface SimulatorOptions {
   workers?: number;
   /** Reserve the buffers of exact Hessian-vector products (`hvp`); default false. */
   hvp?: boolean;
+  /**
+   * With `hvp`: keep the states of up to this many images between products at one point
+   * (`hessianAt`), in chunks of 1,000; default 0. Memory: `hessianCacheBytes`; capped so that
+   * the simulator's memory stays within WebAssembly's 4 GiB.
+   */
+  hessianCacheImages?: number;
+}
+
+/**
+ * The memory `hessianCacheImages: images` adds to a simulator of this model (bytes).
+ *
+ * @example
+ * ```ts
+ * hessianCacheBytes({ P: 16, d: 20 }, "f32", 2000); // 2 chunks x 16 QNNs x 4 states
+ * ```
+ */
+export function hessianCacheBytes(
+  spec: ModelSpec,
+  precision: "f32" | "f64",
+  images: number,
+): number {
+  return Math.ceil(images / CHUNK) * hvpCacheChunkBytes(spec, precision);
 }
 
 type Op = ComputeOp;
@@ -182,7 +241,18 @@ export async function createSimulator(spec: ModelSpec, opts: SimulatorOptions): 
   }
   // Work items are (QNN, column part) pairs, so up to P x PARTS workers have work.
   const slots = Math.max(1, Math.min(workers, spec.P * PARTS));
-  const plan = memoryPlan(spec, opts.precision, slots, opts.hvp ?? false);
+  const keep = opts.hessianCacheImages ?? 0;
+  if (!Number.isInteger(keep) || keep < 0) {
+    throw new Error(`simulator: hessianCacheImages must be an integer >= 0, got ${keep}`);
+  }
+  const hvp = opts.hvp ?? false;
+  const base = memoryPlan(spec, opts.precision, slots, hvp);
+  // As many whole chunks as asked for and as fit below WebAssembly's limit (with 64 MiB spare).
+  const room = Math.floor(
+    (MAX_MEMORY_BYTES - 64 * 2 ** 20 - base.bytes) / hvpCacheChunkBytes(spec, opts.precision),
+  );
+  const chunks = hvp ? Math.max(0, Math.min(Math.ceil(keep / CHUNK), room)) : 0;
+  const plan = chunks > 0 ? memoryPlan(spec, opts.precision, slots, hvp, chunks) : base;
   const memory = sharedMemory(plan.bytes);
   new Int32Array(memory.buffer, plan.pix, spec.P * FEATURES).set(patches.pixel);
   const module = await kernelModule();
@@ -216,6 +286,9 @@ class FastSimulator implements Simulator {
   readonly #w: number;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
+  /** The point whose states the memory holds (hessianAt), and which of them are there. */
+  #point: object | undefined;
+  #kept = { forward: false, adjoint: false };
 
   constructor(
     readonly spec: ModelSpec,
@@ -432,21 +505,54 @@ class FastSimulator implements Simulator {
     return this.#serial(() => this.#hvp(params, images, labels, v, "all"));
   }
 
+  hessianAt(
+    params: Float64Array,
+    images: Float32Array | Float64Array,
+    labels: Uint8Array,
+  ): HessianPoint {
+    if (this.#plan.cot2 === 0) {
+      throw new Error("simulator: hessianAt needs createSimulator(..., { hvp: true })");
+    }
+    const n = this.#checkLabels(images, labels);
+    if (params.length !== modelParamCount(this.spec)) {
+      throw new Error(
+        `simulator: params has length ${params.length}, expected ${modelParamCount(this.spec)}`,
+      );
+    }
+    // Copies: the kept states are only valid for exactly these numbers.
+    const point = {
+      params: params.slice(),
+      images: images.slice(),
+      labels: labels.slice(0, n),
+    };
+    return {
+      product: (v, kind) => {
+        checkKind(kind);
+        return this.#serial(async () => {
+          if (this.#point !== point) {
+            this.#point = point;
+            this.#kept = { forward: false, adjoint: false };
+          }
+          const reuse = { keep: true, ...this.#kept };
+          const r = await this.#hvp(point.params, point.images, point.labels, v, kind, reuse);
+          this.#kept = { forward: true, adjoint: this.#kept.adjoint || kind !== "gaussNewton" };
+          return kind === "full" ? r.hvp : kind === "curvature" ? r.curvature : r.gaussNewton;
+        });
+      },
+    };
+  }
+
   hessianProduct(
     params: Float64Array,
     images: Float32Array | Float64Array,
     labels: Uint8Array,
     v: Float64Array,
-    kind: "full" | "curvature" | "gaussNewton",
+    kind: HessianProductKind,
   ): Promise<Float64Array> {
-    if (kind !== "full" && kind !== "curvature" && kind !== "gaussNewton") {
-      return Promise.reject(
-        new Error(
-          `simulator: kind must be "full", "curvature" or "gaussNewton", got ${
-            JSON.stringify(kind)
-          }`,
-        ),
-      );
+    try {
+      checkKind(kind);
+    } catch (e) {
+      return Promise.reject(e);
     }
     return this.#serial(async () => {
       const r = await this.#hvp(params, images, labels, v, kind);
@@ -461,6 +567,7 @@ class FastSimulator implements Simulator {
     labels: Uint8Array,
     v: Float64Array,
     parts: HvpParts,
+    reuse?: HvpReuse,
   ): Promise<HvpResult> {
     {
       const plan = this.#plan;
@@ -470,7 +577,7 @@ class FastSimulator implements Simulator {
       const n = this.#checkLabels(images, labels);
       this.#setParams(params, plan.params, "params");
       this.#setParams(v, plan.tangent, "v");
-      let setup: Op[] = [{ type: "run", op: "setup", arg: "hvp", parts }];
+      let setup: Op[] = [{ type: "run", op: "setup", arg: "hvp", parts, reuse }];
       const finish: Op = { type: "run", op: "hvpFinish" };
       const logits = new Float64Array(Math.min(n, CHUNK) * CLASSES);
       const jv = new Float64Array(Math.min(n, CHUNK) * CLASSES);
@@ -481,7 +588,8 @@ class FastSimulator implements Simulator {
       for (let start = 0; start < n; start += CHUNK) {
         const nb = Math.min(CHUNK, n - start);
         this.#loadChunk(images, start, nb);
-        await this.#all(...setup, { type: "run", op: "hvpForward", arg: nb });
+        const chunk = start / CHUNK;
+        await this.#all(...setup, { type: "run", op: "hvpForward", arg: nb, chunk });
         setup = [];
         this.#gather(nb, logits, 0);
         this.#gather(nb, jv, 0, dyAt);
@@ -498,7 +606,10 @@ class FastSimulator implements Simulator {
           }
         }
         const last = start + nb >= n;
-        await this.#all({ type: "run", op: "hvpBackward", arg: nb }, ...(last ? [finish] : []));
+        await this.#all(
+          { type: "run", op: "hvpBackward", arg: nb, chunk },
+          ...(last ? [finish] : []),
+        );
       }
       const grad = this.#collect((r) => [r.gradPhi, r.gradX]);
       const curvature = this.#collect((r) => [r.hvp!.cGradPhi, r.hvp!.cGradX]);
@@ -560,5 +671,13 @@ class FastSimulator implements Simulator {
     if (this.#closed) return;
     this.#closed = true;
     this.#slots.forEach((s) => s.close());
+  }
+}
+
+function checkKind(kind: string): void {
+  if (kind !== "full" && kind !== "curvature" && kind !== "gaussNewton") {
+    throw new Error(
+      `simulator: kind must be "full", "curvature" or "gaussNewton", got ${JSON.stringify(kind)}`,
+    );
   }
 }

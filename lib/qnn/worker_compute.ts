@@ -29,13 +29,26 @@ export type SetupMode = "forward" | "grad" | "jvp" | "hvp";
  */
 export type HvpParts = "all" | "full" | "curvature" | "gaussNewton";
 
+/**
+ * Hessian-vector products at one point (Simulator.hessianAt): `keep` stores the point's states
+ * in the cache slots and its sweep matrices; `forward` and `adjoint` say they are already there
+ * from an earlier product at the same point, so the GEMMs that do not depend on v are skipped.
+ */
+export interface HvpReuse {
+  keep: boolean;
+  forward: boolean;
+  adjoint: boolean;
+}
+
 /** One phase handed to a worker (or run on the calling thread). */
 export type ComputeOp =
-  | { type: "run"; op: "setup"; arg: SetupMode; parts?: HvpParts }
+  | { type: "run"; op: "setup"; arg: SetupMode; parts?: HvpParts; reuse?: HvpReuse }
   | {
     type: "run";
     op: "build" | "forward" | "backward" | "jvp" | "hvpForward" | "hvpBackward";
     arg: number;
+    /** The chunk's index in its call (hvpForward, hvpBackward: the cache slot). */
+    chunk?: number;
   }
   | { type: "run"; op: "finish" | "hvpFinish"; arg?: undefined };
 
@@ -58,6 +71,9 @@ export class QnnWorkerCompute {
   readonly #batch: number;
   #mode: SetupMode = "forward";
   #parts: HvpParts = "all";
+  #reuse: HvpReuse = { keep: false, forward: false, adjoint: false };
+  /** The cache slot of the current chunk (hvpForward sets it, hvpBackward reads it). */
+  #chunk = 0;
   /** Whether this call has built the unitaries (small calls in f64 do without them). */
   #built = false;
   /** Column parts this call uses (its largest chunk's): only those are zeroed and summed. */
@@ -94,7 +110,7 @@ export class QnnWorkerCompute {
   run(op: ComputeOp): void {
     switch (op.op) {
       case "setup":
-        return this.setup(op.arg, op.parts);
+        return this.setup(op.arg, op.parts, op.reuse);
       case "build":
         return this.build(op.arg);
       case "forward":
@@ -104,9 +120,9 @@ export class QnnWorkerCompute {
       case "jvp":
         return this.jvp(op.arg);
       case "hvpForward":
-        return this.hvpForward(op.arg);
+        return this.hvpForward(op.arg, op.chunk);
       case "hvpBackward":
-        return this.hvpBackward(op.arg);
+        return this.hvpBackward(op.arg, op.chunk);
       case "finish":
         return this.finish();
       case "hvpFinish":
@@ -127,9 +143,10 @@ export class QnnWorkerCompute {
    * products, whole QNNs (p mod slots) including U_B and U_C. Other calls build those with
    * `build`, a phase of its own since it reads gates other slots may have written.
    */
-  setup(mode: SetupMode, parts: HvpParts = "all"): void {
+  setup(mode: SetupMode, parts: HvpParts = "all", reuse?: HvpReuse): void {
     this.#mode = mode;
     this.#parts = parts;
+    this.#reuse = reuse ?? { keep: false, forward: false, adjoint: false };
     this.#built = mode === "hvp";
     this.#used = 1;
     for (let p = 0; p < this.#plan.P; p++) {
@@ -558,6 +575,7 @@ export class QnnWorkerCompute {
     lamA: number,
     vector = false,
     c0 = 0,
+    psi4At?: number,
   ): void {
     const plan = this.#plan;
     const { ld } = plan;
@@ -569,11 +587,12 @@ export class QnnWorkerCompute {
     {
       // The part's columns (scratch buffers are this slot's own and start at column 0).
       const r = this.#columns(p, c0);
+      const psi4 = psi4At ?? r.psi4;
       this.#kern("observe_adjoint")(
         s.bufX,
         s.bufX + B,
-        r.psi4,
-        r.psi4 + B,
+        psi4,
+        psi4 + B,
         ld,
         ncols,
         cotT,
@@ -803,8 +822,9 @@ export class QnnWorkerCompute {
    * Forward pass with tangents along plan.tangent for a Hessian-vector product: y and the
    * output tangents dy, keeping every state and its tangent for hvpBackward.
    */
-  hvpForward(nb: number): void {
+  hvpForward(nb: number, chunk = 0): void {
     if (this.#mode !== "hvp") throw new Error("qnn engine: hvpForward needs setup('hvp')");
+    this.#chunk = chunk;
     const { ld, S } = this.#plan;
     const ncols = Math.ceil(nb / 8) * 8;
     const s = this.#scratch, B = this.#batch;
@@ -831,7 +851,10 @@ export class QnnWorkerCompute {
         s.tileA,
         s.tileB,
       );
-      this.#gemm(s.bufX, r.UB, r.psi1, ncols);
+      const slot = this.#slotOf(p);
+      const psi2 = slot ? slot.psi2 : s.bufX, psi4 = slot ? slot.psi4 : r.psi4;
+      const kept = slot !== undefined && this.#reuse.forward;
+      if (!kept) this.#gemm(psi2, r.UB, r.psi1, ncols);
       this.#gemm(s.bufY, h.dUB, r.psi1, ncols);
       this.#gemm(s.bufY, r.UB, h.dpsi1, ncols, 1);
       encT(
@@ -839,8 +862,8 @@ export class QnnWorkerCompute {
         r.psi3 + B,
         h.dpsi3,
         h.dpsi3 + B,
-        s.bufX,
-        s.bufX + B,
+        psi2,
+        psi2 + B,
         s.bufY,
         s.bufY + B,
         0,
@@ -852,11 +875,11 @@ export class QnnWorkerCompute {
         s.tileA,
         s.tileB,
       );
-      this.#gemm(r.psi4, r.UC, r.psi3, ncols);
+      if (!kept) this.#gemm(psi4, r.UC, r.psi3, ncols);
       this.#gemm(h.dpsi4, h.dUC, r.psi3, ncols);
       this.#gemm(h.dpsi4, r.UC, h.dpsi3, ncols, 1);
-      measure(r.psi4, r.psi4 + B, 0, 0, ld, ncols, r.y, s.tileA, s.tileB);
-      measure(r.psi4, r.psi4 + B, h.dpsi4, h.dpsi4 + B, ld, ncols, h.dy, s.tileA, s.tileB);
+      measure(psi4, psi4 + B, 0, 0, ld, ncols, r.y, s.tileA, s.tileB);
+      measure(psi4, psi4 + B, h.dpsi4, h.dpsi4 + B, ld, ncols, h.dy, s.tileA, s.tileB);
     }
   }
 
@@ -865,8 +888,9 @@ export class QnnWorkerCompute {
    * cotangent plan.cot (gradient and curvature accumulators), and the plain reverse sweep of the
    * cotangent's tangent plan.cot2 (Gauss-Newton accumulators).
    */
-  hvpBackward(nb: number): void {
+  hvpBackward(nb: number, chunk = 0): void {
     if (this.#mode !== "hvp") throw new Error("qnn engine: hvpBackward needs setup('hvp')");
+    if (chunk !== this.#chunk) throw new Error("qnn engine: hvpBackward of another chunk");
     const plan = this.#plan, s = this.#scratch, hs = s.hvp!;
     this.#cotangent(nb, plan.cot, s.cotT);
     this.#cotangent(nb, plan.cot2, hs.cotT);
@@ -874,9 +898,15 @@ export class QnnWorkerCompute {
       const r = plan.qnn[p], h = r.hvp!;
       if (this.#parts !== "gaussNewton") this.#adjointTangent(nb, p);
       if (this.#parts === "all" || this.#parts === "gaussNewton") {
-        this.#adjoint(nb, p, hs.cotT, h.gMB, h.gMC, h.gGradPhi, h.gGradX, h.gLamA);
+        const psi4 = this.#slotOf(p)?.psi4;
+        this.#adjoint(nb, p, hs.cotT, h.gMB, h.gMC, h.gGradPhi, h.gGradX, h.gLamA, false, 0, psi4);
       }
     }
+  }
+
+  /** The cache slot of QNN p's current chunk, when this call keeps the point and has one. */
+  #slotOf(p: number) {
+    return this.#reuse.keep ? this.#plan.qnn[p].hvp!.cache[this.#chunk] : undefined;
   }
 
   /** Forward mode (along plan.tangent) of #adjoint at the fixed cotangent in scratch cotT. */
@@ -886,18 +916,22 @@ export class QnnWorkerCompute {
     const ncols = Math.ceil(nb / 8) * 8;
     const s = this.#scratch, hs = s.hvp!, B = this.#batch, Q = this.#square;
     const r = plan.qnn[p], h = r.hvp!;
+    const slot = this.#slotOf(p);
+    const psi4 = slot ? slot.psi4 : r.psi4;
+    // At a kept point, the primal adjoints (and the sweep matrices they feed) are already known.
+    const kept = slot !== undefined && this.#reuse.adjoint, primal = !this.#reuse.adjoint;
     const obs = this.#kern("observe_adjoint"), nh = this.#kern("gemm_nh");
     const encBT = this.#kern("encode_backward_tangent");
     const encGrads = this.#kern("enc_grads"), encGradsT = this.#kern("enc_grads_tangent");
     const lam = s.bufX, dlam = hs.bufZ, lamIn = hs.bufW, dlamIn = s.bufY;
     // The output adjoint is linear in the state at a fixed cotangent: its tangent is obs(dpsi4).
-    obs(lam, lam + B, r.psi4, r.psi4 + B, ld, ncols, s.cotT, s.tileA);
+    obs(lam, lam + B, psi4, psi4 + B, ld, ncols, s.cotT, s.tileA);
     obs(dlam, dlam + B, h.dpsi4, h.dpsi4 + B, ld, ncols, s.cotT, s.tileA);
     if (this.#parts === "full") {
       // H v alone: the output adjoint's full tangent also carries the cotangent's tangent,
       // obs(psi4; cot2) (observe_adjoint is linear in the cotangent), so one tangent sweep gives
       // G v + C v and the separate Gauss-Newton sweep is not needed.
-      obs(lamIn, lamIn + B, r.psi4, r.psi4 + B, ld, ncols, hs.cotT, s.tileA);
+      obs(lamIn, lamIn + B, psi4, psi4 + B, ld, ncols, hs.cotT, s.tileA);
       const fT = this.#fT, S = plan.S;
       for (const [to, from] of [[dlam, lamIn], [dlam + B, lamIn + B]]) {
         for (let i = 0; i < DIM; i++) {
@@ -907,25 +941,26 @@ export class QnnWorkerCompute {
       }
     }
     const blocks = [
-      [r.UCh, h.dUCh, r.MC, h.dMC, r.psi3, h.dpsi3, r.u2, r.du2, 1],
-      [r.UBh, h.dUBh, r.MB, h.dMB, r.psi1, h.dpsi1, r.u1, r.du1, 0],
-    ];
+      [r.UCh, h.dUCh, r.MC, h.dMC, r.psi3, h.dpsi3, r.u2, r.du2, 1, slot?.lam3],
+      [r.UBh, h.dUBh, r.MB, h.dMB, r.psi1, h.dpsi1, r.u1, r.du1, 0, slot?.lam1],
+    ] as const;
     let [lo, dlo, li, dli] = [lam, dlam, lamIn, dlamIn];
-    for (const [Uh, dUh, M, dM, psi, dpsi, u, du, e] of blocks) {
-      // (lam, dlam) before the block: (U^H lo, U^H dlo + dU^H lo).
-      this.#gemm(li, Uh, lo, ncols);
+    for (const [Uh, dUh, M, dM, psi, dpsi, u, du, e, keptAt] of blocks) {
+      // (lam, dlam) before the block: (U^H lo, U^H dlo + dU^H lo); lam kept in its slot.
+      const at = keptAt ?? li;
+      if (!kept) this.#gemm(at, Uh, lo, ncols);
       this.#gemm(dli, Uh, dlo, ncols);
       this.#gemm(dli, dUh, lo, ncols, 1);
-      nh(M, M + Q, LDM, psi, psi + B, li, li + B, ld, DIM, DIM, ncols);
-      nh(dM, dM + Q, LDM, dpsi, dpsi + B, li, li + B, ld, DIM, DIM, ncols);
+      if (primal) nh(M, M + Q, LDM, psi, psi + B, at, at + B, ld, DIM, DIM, ncols);
+      nh(dM, dM + Q, LDM, dpsi, dpsi + B, at, at + B, ld, DIM, DIM, ncols);
       nh(dM, dM + Q, LDM, psi, psi + B, dli, dli + B, ld, DIM, DIM, ncols);
       encBT(
         li,
         li + B,
         dli,
         dli + B,
-        li,
-        li + B,
+        at,
+        at + B,
         dli,
         dli + B,
         psi,
@@ -942,7 +977,7 @@ export class QnnWorkerCompute {
         hs.tiles,
       );
       const enc = layout.encoding(d, (e + 1) as 1 | 2) * 8;
-      encGrads(s.R, e, nb, ld, r.rot, r.trig, r.gradPhi + enc, r.gradX);
+      if (primal) encGrads(s.R, e, nb, ld, r.rot, r.trig, r.gradPhi + enc, r.gradX);
       encGradsT(s.R, hs.dR, e, nb, ld, r.rot, r.trig, r.drot, r.dx, h.cGradPhi + enc, h.cGradX);
       [lo, dlo, li, dli] = [li, dli, lo, dlo];
     }
@@ -966,6 +1001,13 @@ export class QnnWorkerCompute {
       if (this.#parts === "all" || this.#parts === "gaussNewton") {
         this.#finishQnn(p, h.gMB, h.gMC, h.gGradPhi, h.gLamA);
         if (this.#parts === "gaussNewton") continue;
+      }
+      // W_0 of B and C is the same for every product at a point: kept once, then restored.
+      for (const [M, saved] of [[r.MB, h.savedMB], [r.MC, h.savedMC]]) {
+        const [from, to] = this.#reuse.adjoint ? [saved, M] : [M, saved];
+        if (this.#reuse.keep || this.#reuse.adjoint) {
+          this.#fT.copyWithin(to / S, from / S, from / S + 2 * Q / S);
+        }
       }
       const at = plan.params / 8 + p * this.#nPhi, dat = plan.tangent / 8 + p * this.#nPhi;
       const phi = f64.subarray(at, at + this.#nPhi);

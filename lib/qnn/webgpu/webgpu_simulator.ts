@@ -35,7 +35,12 @@ import {
   PIXELS,
   qnnParamCount,
 } from "../spec.ts";
-import { createSimulator, type HvpResult, type Simulator } from "../simulator.ts";
+import {
+  createSimulator,
+  type HessianPoint,
+  type HvpResult,
+  type Simulator,
+} from "../simulator.ts";
 import { type AdapterSummary, findAdapter, summarizeAdapter } from "./device.ts";
 import { type Batch, Gpu } from "./gpu.ts";
 
@@ -49,6 +54,8 @@ export interface WebGpuSimulatorOptions {
   hvp?: boolean;
   /** Worker threads of that WebAssembly simulator. */
   workers?: number;
+  /** Passed to that WebAssembly simulator too (hessianAt). */
+  hessianCacheImages?: number;
 }
 
 /** A Simulator on WebGPU, with the adapter it runs on. */
@@ -567,6 +574,7 @@ class GpuSimulator implements WebGpuSimulator {
       precision: "f32",
       hvp: this.#opts.hvp,
       workers: this.#opts.workers,
+      hessianCacheImages: this.#opts.hessianCacheImages,
     });
     return this.#fallback;
   }
@@ -601,6 +609,20 @@ class GpuSimulator implements WebGpuSimulator {
     return this.#serial(async () =>
       (await this.#wasm()).hessianProduct(params, images, labels, v, kind)
     );
+  }
+
+  /** Products at one point, on the WebAssembly kernels too (see `hvp`). */
+  hessianAt(
+    params: Float64Array,
+    images: Float32Array | Float64Array,
+    labels: Uint8Array,
+  ): HessianPoint {
+    // Copied now: the WebAssembly simulator may start later.
+    const point = [params.slice(), images.slice(), labels.slice()] as const;
+    const at = this.#wasm().then((sim) => sim.hessianAt(...point));
+    return {
+      product: (v, kind) => this.#serial(async () => (await at).product(v, kind)),
+    };
   }
 
   close(): void {
