@@ -6,8 +6,11 @@
  * - `gemm`: the raw complex GEMM kernel, 256 x 256 @ 256 x 1000, f32, on 1 and on 2 cores.
  *
  * `--hessian` instead: `grad` (lossGrad) and `hvp` (exact Hessian-vector product with its
- * Gauss-Newton and curvature parts) and `hv_only` (`hessianProduct(..., "full")`, H v alone) in f32 and f64 at P = 4, 9, 16, d = 50, B = 1000, each with
- * its ratio to the f32 gradient of the same model; and `call_grad_f64`, the per-call time of an
+ * Gauss-Newton and curvature parts), `hv_only` (`hessianProduct(..., "full")`, H v alone) and
+ * `hv_point` (H v at a point that keeps its states, `hessianAt`, as the Hessian step computes
+ * them; `cv_point`, `gv_point`: C v and G v likewise) in f32 and f64 at P = 4, 9, 16, d = 50,
+ * B = 1000, each with its ratio to the f32 gradient of the same model (`hv_point_f64/f64`: to
+ * the f64 gradient); and `call_grad_f64`, the per-call time of an
  * f64 gradient at P = 4, d = 1, B = 2 (fixed overhead: messaging, setup).
  *
  * `--backend wasm | webgpu | auto` (default wasm) picks the simulator of the `train_step` and
@@ -218,13 +221,21 @@ async function benchGemm(n: number, cores: number): Promise<Row> {
 
 /** Best-of-reps seconds of gradient and H v calls in one precision (after a warm-up). */
 async function timeHessian(P: number, d: number, B: number, precision: "f32" | "f64") {
-  const sim = await createSimulator({ P, d }, { precision, hvp: true });
+  const sim = await createSimulator({ P, d }, { precision, hvp: true, hessianCacheImages: B });
   const { params, images, labels } = inputs(P, d, B);
   const v = params.map((_, i) => Math.cos(i));
   try {
     await sim.lossGrad(params, images, labels);
     await sim.hvp(params, images, labels, v);
+    // Products at one point, as the Hessian step makes them (the first one keeps the states).
+    const point = sim.hessianAt(params, images, labels);
+    await point.product(v, "full");
     const grad: number[] = [], hvp: number[] = [], full: number[] = [];
+    const kept: Record<"full" | "curvature" | "gaussNewton", number[]> = {
+      full: [],
+      curvature: [],
+      gaussNewton: [],
+    };
     for (let r = 0; r < reps; r++) {
       let t = performance.now();
       await sim.lossGrad(params, images, labels);
@@ -235,8 +246,20 @@ async function timeHessian(P: number, d: number, B: number, precision: "f32" | "
       t = performance.now();
       await sim.hessianProduct(params, images, labels, v, "full");
       full.push((performance.now() - t) / 1000);
+      for (const kind of ["full", "curvature", "gaussNewton"] as const) {
+        t = performance.now();
+        await point.product(v, kind);
+        kept[kind].push((performance.now() - t) / 1000);
+      }
     }
-    return { grad: best(grad), hvp: best(hvp), full: best(full) };
+    return {
+      grad: best(grad),
+      hvp: best(hvp),
+      full: best(full),
+      point: best(kept.full),
+      curvature: best(kept.curvature),
+      gaussNewton: best(kept.gaussNewton),
+    };
   } finally {
     sim.close();
   }
@@ -273,18 +296,25 @@ async function benchHessian(): Promise<void> {
       ].join(" "));
     }
   };
-  const hv: number[] = [], f64Ratio: number[] = [];
+  const hv: number[] = [], cv: number[] = [], gv: number[] = [], f64Ratio: number[] = [];
   for (const P of [4, 9, 16]) {
     const f32 = await timeHessian(P, 50, 1000, "f32");
     const f64 = await timeHessian(P, 50, 1000, "f64");
-    hv.push(f32.full / f32.grad);
+    hv.push(f32.point / f32.grad);
+    cv.push(f32.curvature / f32.grad);
+    gv.push(f32.gaussNewton / f32.grad);
     f64Ratio.push(f64.grad / f32.grad);
     out("grad_f32", P, 50, 1000, f32.grad, 1);
     out("hvp_f32", P, 50, 1000, f32.hvp, f32.hvp / f32.grad);
     out("hv_only_f32", P, 50, 1000, f32.full, f32.full / f32.grad);
+    out("hv_point_f32", P, 50, 1000, f32.point, f32.point / f32.grad);
+    out("cv_point_f32", P, 50, 1000, f32.curvature, f32.curvature / f32.grad);
+    out("gv_point_f32", P, 50, 1000, f32.gaussNewton, f32.gaussNewton / f32.grad);
     out("grad_f64", P, 50, 1000, f64.grad, f64.grad / f32.grad);
     out("hvp_f64", P, 50, 1000, f64.hvp, f64.hvp / f32.grad);
     out("hv_only_f64", P, 50, 1000, f64.full, f64.full / f32.grad);
+    out("hv_point_f64", P, 50, 1000, f64.point, f64.point / f32.grad);
+    out("hv_point_f64/f64", P, 50, 1000, f64.point, f64.point / f64.grad);
   }
   const sim = await createSimulator({ P: 4, d: 1 }, { precision: "f64" });
   const { params, images, labels } = inputs(4, 1, 2);
@@ -301,10 +331,11 @@ async function benchHessian(): Promise<void> {
     sim.close();
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  // The curvature product costs what H v alone does (the same sweeps with another cotangent).
+  // The Hessian step's products are all at one point (hessianAt): those are the costs it pays.
   await writeCosts({
     hv_over_grad_f32: mean(hv),
-    curvature_over_grad_f32: mean(hv),
+    curvature_over_grad_f32: mean(cv),
+    gn_over_grad_f32: mean(gv),
     grad_f64_over_f32: mean(f64Ratio),
   });
 }

@@ -77,6 +77,36 @@ Deno.test("e2e: the smoke study runs, reruns nothing, reruns only what an edit t
       "tables",
     ]);
 
+    // The paper's proposed 1/sqrt(P) aggregation beside the mean: only the new runs run (the mean
+    // ones keep their keys), their ids name the axis, and the report compares the two.
+    const sweep = await cli(dir, [
+      "reproduce",
+      "--profile",
+      "smoke",
+      "--set-matrix",
+      "aggregate=mean,sqrt",
+    ]);
+    equal(sweep.code, 0, sweep.stdout + sweep.stderr);
+    deepStrictEqual(ran(sweep.stdout), [
+      "charts",
+      "hessian[P=4,d=1,seed=1001,aggregate=sqrt]",
+      "hessian[P=9,d=1,seed=1001,aggregate=sqrt]",
+      "landscape[P=4,d=1,seed=1001,aggregate=sqrt]",
+      "landscape[P=9,d=1,seed=1001,aggregate=sqrt]",
+      "report",
+      "tables",
+      "train[P=4,d=1,seed=1001,aggregate=sqrt]",
+      "train[P=9,d=1,seed=1001,aggregate=sqrt]",
+    ]);
+    const variant = [...Deno.readDirSync(join(dir, "artifacts/out"))]
+      .find((e) => e.name.startsWith("smoke+"));
+    ok(variant, "the sweep publishes under its own profile label");
+    const table = await Deno.readTextFile(
+      join(dir, "artifacts/out", variant.name, "tables/aggregate_variant.md"),
+    );
+    match(table, /\| 9 \| 1 \| 1\/√P \| 1 \| \d+\.\d+ \|/);
+    match(table, /\| all \| 1 \| mean \(1\/P\) \| 2 \| b = -?\d/);
+
     if (!hasChromium) {
       console.error(`e2e: report screenshot skipped: Chromium is not installed (${INSTALL})`);
       return;

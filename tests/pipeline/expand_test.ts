@@ -1,4 +1,4 @@
-import { deepStrictEqual, equal } from "node:assert/strict";
+import { deepStrictEqual, equal, throws } from "node:assert/strict";
 import { escapeId, escapeIdForGrant, instanceId } from "../../lib/pipeline/spec/expand.ts";
 import { expandPipeline, loadPipelineText } from "../../lib/pipeline/spec/load.ts";
 
@@ -125,4 +125,62 @@ Deno.test("instance ids and their file-name form", () => {
   equal(escapeIdForGrant("train[P=4,d=2,seed=1001]"), "train[P=4%2Cd=2%2Cseed=1001]");
   equal(escapeId("t[a=x/y z]"), "t[a=x%2Fy%20z]");
   equal(escapeId("t[a=é]"), "t[a=%C3%A9]");
+});
+
+const QUIET = `version: 1
+matrix:
+  P: [4, 9]
+  agg: { type: enum, choices: [mean, sqrt], values: [mean], in_id: when_varied }
+steps:
+  train:
+    module: t.ts
+    matrix: [P, agg]
+    outputs: { traj: traj }
+  only_mean:
+    module: m.ts
+    matrix: { P: all, agg: [mean] }
+    inputs: { traj: train.traj }
+    outputs: { x: x }
+  table:
+    module: c.ts
+    inputs: { runs: train.traj }
+    outputs: { t: t }
+profiles:
+  both: { matrix: { agg: [mean, sqrt] } }
+`;
+
+Deno.test("an axis declared in_id: when_varied is named in ids only where a step takes several of its values", () => {
+  const p = loadPipelineText(QUIET, "/p/pipeline.yaml", probe);
+  const one = expandPipeline(p, "default");
+  deepStrictEqual(one.byStep.get("train")!.map((i) => i.id), ["train[P=4]", "train[P=9]"]);
+  // The value is still the instance's: in its matrix and its parameters (so in its key).
+  deepStrictEqual(one.byId.get("train[P=4]")!.matrix, { P: 4, agg: "mean" });
+  equal(one.byId.get("train[P=4]")!.params.agg, "mean");
+  deepStrictEqual(one.byId.get("train[P=4]")!.idAxes, ["P"]);
+  const both = expandPipeline(p, "both");
+  deepStrictEqual(both.byStep.get("train")!.map((i) => i.id), [
+    "train[P=4,agg=mean]",
+    "train[P=4,agg=sqrt]",
+    "train[P=9,agg=mean]",
+    "train[P=9,agg=sqrt]",
+  ]);
+  // A step that takes one value of it keeps it out of its ids, and reads the matching upstream.
+  deepStrictEqual(both.byStep.get("only_mean")!.map((i) => i.id), [
+    "only_mean[P=4]",
+    "only_mean[P=9]",
+  ]);
+  deepStrictEqual(
+    both.byId.get("only_mean[P=9]")!.inputs[0].upstream.map((u) => u.id),
+    ["train[P=9,agg=mean]"],
+  );
+  // A gather sees every value.
+  equal(both.byId.get("table")!.inputs[0].upstream.length, 4);
+});
+
+Deno.test("in_id takes only 'always' or 'when_varied'", () => {
+  const bad = QUIET.replace("in_id: when_varied", "in_id: sometimes");
+  throws(
+    () => loadPipelineText(bad, "/p/pipeline.yaml", probe),
+    /pipeline\.yaml:4:\d+: axis 'agg': in_id must be 'always' or 'when_varied'/,
+  );
 });

@@ -171,7 +171,7 @@ export async function planArchive(
     const archived: PlannedOutput[] = [];
     const pick = selection.get(inst.step.name);
     if (pick) {
-      const axes = inst.step.matrix.map((u) => u.axis);
+      const axes = inst.idAxes;
       const base = dirOf.get(inst.step.name)! +
         (axes.length ? `/${labelSegment(matrixLabel(axes, inst.matrix))}` : "");
       // As published: a step whose only output is a directory holds its content directly.

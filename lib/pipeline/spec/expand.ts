@@ -20,8 +20,13 @@ import type {
 
 /** One runnable unit: a step with fixed matrix values. */
 export interface Instance {
-  /** `step` or `step[a=1,b=x]` (axes in the order the step lists them). */
+  /** `step` or `step[a=1,b=x]` (the axes of idAxes, in the order the step lists them). */
   id: string;
+  /**
+   * The axes named in the id: the step's axes, less those declared `in_id: when_varied` that
+   * the step takes only one value of under this profile.
+   */
+  idAxes: string[];
   step: StepSpec;
   matrix: Record<string, MatrixValue>;
   /** Declared parameters (profile applied) plus the matrix values. */
@@ -172,8 +177,11 @@ export function expand(spec: PipelineSpec, profile: string, order: StepSpec[]): 
   const byStep = new Map<string, Instance[]>();
   const problems: { pos: Pos; message: string }[] = [];
   const axesOf = new Map(order.map((s) => [s.name, s.matrix.map((u) => u.axis)]));
+  const quiet = new Set(spec.axes.filter((a) => a.inId === "when_varied").map((a) => a.name));
   for (const step of order) {
     const stepAxes = axesOf.get(step.name)!;
+    const values = stepAxisValues(step, axes);
+    const idAxes = values.filter(([a, vs]) => !quiet.has(a) || vs.length > 1).map(([a]) => a);
     // Upstream instances by their values on the shared axes: a scan per
     // instance would cost instances x upstream instances, hours for
     // matrices near the instance limit.
@@ -190,12 +198,12 @@ export function expand(spec: PipelineSpec, profile: string, order: StepSpec[]): 
       return { shared, gather: shared.length < upAxes.length, index };
     });
     const list: Instance[] = [];
-    for (const matrix of cartesian(stepAxisValues(step, axes))) {
-      const id = instanceId(step.name, stepAxes, matrix);
+    for (const matrix of cartesian(values)) {
+      const id = instanceId(step.name, idAxes, matrix);
       const ps: Record<string, unknown> = {};
       for (const k of step.params) ps[k] = params[k];
       Object.assign(ps, matrix);
-      const inst: Instance = { id, step, matrix, params: ps, inputs: [] };
+      const inst: Instance = { id, idAxes, step, matrix, params: ps, inputs: [] };
       if (step.sources?.length) {
         inst.sources = step.sources.map((use) =>
           resolveSource(spec, spec.sources!.get(use.source)!, use, { ...params, ...matrix })

@@ -171,6 +171,11 @@ export interface AxisSpec {
   pos: Pos;
   /** The declared type of its values (`{ type: integer, values: [...] }`), if any. */
   type?: ParamType;
+  /**
+   * `when_varied`: the axis enters an instance id only when the instance's step takes more than
+   * one of its values under the profile (`in_id:`; absent: always).
+   */
+  inId?: "always" | "when_varied";
 }
 
 /** A profile: overrides of parameter values and axis values. */

@@ -216,14 +216,35 @@ function topAxes(v: YamlChecker, top: YMap, params: Record<string, unknown>): Ax
       continue;
     }
     // A typed axis: `{ type: integer, min: 1, values: [4, 9, 16] }`.
-    const type = readType(v, e.value, what, ["values"], true);
+    const type = readType(v, e.value, what, ["values", "in_id"], true);
+    const inIdE = v.entry(e.value, "in_id");
+    let inId: AxisSpec["inId"];
+    if (inIdE) {
+      const x = inIdE.value;
+      if (x.kind === "scalar" && (x.value === "always" || x.value === "when_varied")) {
+        inId = x.value;
+      } else {
+        v.error(
+          x.pos,
+          `${what}: in_id must be 'always' or 'when_varied'`,
+          "when_varied: the axis appears in instance ids only where a step takes more than one " +
+            "of its values",
+        );
+      }
+    }
     const valuesE = v.entry(e.value, "values");
     if (!valuesE) v.error(e.value.pos, `${what} must list its 'values'`);
     const values = valuesE ? v.matrixValues(valuesE.value, what) : undefined;
     if (type && values && valuesE?.value.kind === "seq") {
       for (const item of valuesE.value.items) checkValue(v, item, type, `a value of ${what}`);
     }
-    axes.push({ name: e.key, values: values ?? [], pos: e.keyPos, ...(type ? { type } : {}) });
+    axes.push({
+      name: e.key,
+      values: values ?? [],
+      pos: e.keyPos,
+      ...(type ? { type } : {}),
+      ...(inId ? { inId } : {}),
+    });
   }
   return axes;
 }

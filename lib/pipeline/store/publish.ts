@@ -20,7 +20,7 @@ async function plan(store: Store, instances: Instance[], records: Map<string, Ru
   const files = new Map<string, { hash: string; size: number }>();
   for (const inst of instances) {
     const rec = records.get(inst.id)!;
-    const axes = inst.step.matrix.map((u) => u.axis);
+    const axes = inst.idAxes;
     const sub = axes.length ? escapeId(matrixLabel(axes, inst.matrix)) + "/" : "";
     const outputs = Object.values(rec.outputs);
     // A step whose only output is a directory publishes that directory's content
