@@ -102,9 +102,10 @@ export async function main(ctx: StepContext, testing: HessianTesting = {}): Prom
     backend: ctx.choice("backend", BACKENDS),
   });
   if (method === "exact") {
+    const kept = Math.min(labels.length, sim.hessianCacheImages);
     ctx.log(
-      `keeping the states of ${keep} of ${labels.length} images between products ` +
-        `(${formatBytes(hessianCacheBytes(spec, precision, keep))})`,
+      `keeping the states of ${kept} of ${labels.length} images between products ` +
+        `(${formatBytes(hessianCacheBytes(spec, precision, kept))})`,
     );
   }
   ctx.log(sim.note + (sim.backend === "webgpu" ? " (Hessian-vector products on WebAssembly)" : ""));

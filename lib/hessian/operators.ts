@@ -17,8 +17,8 @@
  * Gauss-Newton sweep; otherwise a Jacobian-vector product, the softmax Hessian, a
  * vector-Jacobian product). Exact products stream the data set through the simulator in
  * chunks of 1,000 images: memory does not grow with the number of images beyond the images
- * themselves and the states a simulator keeps between products (`hessianAt`, as many images
- * as it was made to keep).
+ * themselves, a copy of them (`hessianAt`) and the states a simulator keeps between products
+ * (as many images as it was made to keep).
  *
  * @module
  */

@@ -236,6 +236,8 @@ export interface MemoryPlan {
   cot: number;
   /** Hessian-vector products: the cotangent's tangent (weight included), f64 [10][ld]; 0 without. */
   cot2: number;
+  /** Counters of the batch GEMMs run, i32 [gemm, gemm_nh] (Simulator.counts). */
+  counts: number;
   qnn: QnnRegion[];
   scratch: ScratchRegion[];
   /** Total bytes (a multiple of 64 KiB pages). */
@@ -295,6 +297,7 @@ export function memoryPlan(
     pix: take(P * FEATURES * 4),
     cot: take(OUTPUTS * ld * 8),
     cot2: 0,
+    counts: take(64),
   };
   const qnn: QnnRegion[] = [];
   for (let p = 0; p < P; p++) {

@@ -52,6 +52,8 @@ import type { WorkerRequest } from "./worker.ts";
 export interface Simulator {
   readonly spec: ModelSpec;
   readonly precision: "f32" | "f64";
+  /** How many images' states `hessianAt` keeps between products (0: none; whole chunks). */
+  readonly hessianCacheImages: number;
   /** Logits (n x 10, row-major) for n preprocessed images (n x 196, row-major). */
   forward(params: Float64Array, images: Float32Array | Float64Array): Promise<Float64Array>;
   /** Mean softmax cross-entropy, its exact gradient w.r.t. every parameter, and the logits. */
@@ -115,6 +117,12 @@ export interface Simulator {
     images: Float32Array | Float64Array,
     labels: Uint8Array,
   ): HessianPoint;
+  /**
+   * How many batch GEMMs (`gemm`: U psi, U^H lam; `gemmNh`: psi lam^H sums) the WebAssembly
+   * kernels have run since creation, on every worker: what `hessianAt` saves is visible here.
+   * Absent on backends that do not run them.
+   */
+  gemmCounts?(): { gemm: number; gemmNh: number };
   /** Terminates the workers. */
   close(): void;
 }
@@ -274,7 +282,7 @@ export async function createSimulator(spec: ModelSpec, opts: SimulatorOptions): 
       throw e;
     }
   }
-  return new FastSimulator(spec, opts.precision, plan, memory, list, patches.pixel);
+  return new FastSimulator(spec, opts.precision, plan, memory, list, patches.pixel, chunks * CHUNK);
 }
 
 class FastSimulator implements Simulator {
@@ -297,6 +305,7 @@ class FastSimulator implements Simulator {
     memory: WebAssembly.Memory,
     slots: Slot[],
     pixel: Int32Array,
+    readonly hessianCacheImages: number,
   ) {
     this.#plan = plan;
     this.#f64 = new Float64Array(memory.buffer);
@@ -611,7 +620,10 @@ class FastSimulator implements Simulator {
           ...(last ? [finish] : []),
         );
       }
-      const grad = this.#collect((r) => [r.gradPhi, r.gradX]);
+      // Products that reuse a point's adjoints skip the gradient's encoding terms: no gradient.
+      const grad = reuse?.adjoint
+        ? new Float64Array(0)
+        : this.#collect((r) => [r.gradPhi, r.gradX]);
       const curvature = this.#collect((r) => [r.hvp!.cGradPhi, r.hvp!.cGradX]);
       if (parts === "gaussNewton") {
         const gn = this.#collect((r) => [r.hvp!.gGradPhi, r.hvp!.gGradX]);
@@ -665,6 +677,11 @@ class FastSimulator implements Simulator {
       }
     }
     return out;
+  }
+
+  gemmCounts(): { gemm: number; gemmNh: number } {
+    const c = new Int32Array(this.#f64.buffer, this.#plan.counts, 2);
+    return { gemm: Atomics.load(c, 0), gemmNh: Atomics.load(c, 1) };
   }
 
   close(): void {

@@ -69,6 +69,8 @@ export class QnnWorkerCompute {
   readonly #nPhi: number;
   readonly #square: number;
   readonly #batch: number;
+  /** Batch GEMMs run so far: [gemm, gemm_nh] (plan.counts; Simulator.counts). */
+  readonly #counts: Int32Array;
   #mode: SetupMode = "forward";
   #parts: HvpParts = "all";
   #reuse: HvpReuse = { keep: false, forward: false, adjoint: false };
@@ -98,8 +100,15 @@ export class QnnWorkerCompute {
     this.#nPhi = qnnParamCount(plan.d);
     this.#square = DIM * LDM * plan.S;
     this.#batch = DIM * plan.ld * plan.S;
+    this.#counts = new Int32Array(memory.buffer, plan.counts, 2);
     this.#kern("cz_signs")(this.#scratch.sgn);
   }
+
+  /** gemm_nh (M += P Q^H over a chunk), counted like #gemm. */
+  readonly #nh = (...args: number[]): void => {
+    Atomics.add(this.#counts, 1, 1);
+    this.#kern("gemm_nh")(...args);
+  };
 
   /** The precision-specific kernel `name_f32` or `name_f64`. */
   #kern(name: string): (...args: number[]) => void {
@@ -461,6 +470,7 @@ export class QnnWorkerCompute {
   /** Y = A X for batch buffers (A a 256 x 256 matrix, X and Y 256 x ld), accumulate if acc. */
   #gemm(Y: number, A: number, X: number, ncols: number, acc = 0): void {
     const { ld } = this.#plan;
+    Atomics.add(this.#counts, 0, 1);
     this.#kern("gemm")(
       Y,
       Y + this.#batch,
@@ -582,7 +592,7 @@ export class QnnWorkerCompute {
     const ncols = Math.ceil(nb / 8) * 8;
     const s = this.#scratch, B = this.#batch, Q = this.#square;
     const encBack = this.#kern("encode_backward"), encGrads = this.#kern("enc_grads");
-    const nh = this.#kern("gemm_nh");
+    const nh = this.#nh;
     const d = plan.d;
     {
       // The part's columns (scratch buffers are this slot's own and start at column 0).
@@ -920,7 +930,7 @@ export class QnnWorkerCompute {
     const psi4 = slot ? slot.psi4 : r.psi4;
     // At a kept point, the primal adjoints (and the sweep matrices they feed) are already known.
     const kept = slot !== undefined && this.#reuse.adjoint, primal = !this.#reuse.adjoint;
-    const obs = this.#kern("observe_adjoint"), nh = this.#kern("gemm_nh");
+    const obs = this.#kern("observe_adjoint"), nh = this.#nh;
     const encBT = this.#kern("encode_backward_tangent");
     const encGrads = this.#kern("enc_grads"), encGradsT = this.#kern("enc_grads_tangent");
     const lam = s.bufX, dlam = hs.bufZ, lamIn = hs.bufW, dlamIn = s.bufY;

@@ -225,6 +225,11 @@ export async function loadStudy(inputs: StudyInputs, opts: LoadOptions = {}): Pr
       `Aggregations ${aggregates.join(", ")}: the tables and figures show ${aggregates[0]}; ` +
         `the table 'aggregate_variant' compares them.`,
     );
+  } else if (aggregates.length === 1 && aggregates[0] !== PAPER_AGGREGATE) {
+    notes.push(
+      `Every run aggregates the QNN outputs by '${aggregates[0]}', not the paper's mean: the ` +
+        `paper's values beside them are for another model.`,
+    );
   }
   return { runs: sorted, Ps, ds, seeds, firstSeed, available, notes, aggregates, byAggregate };
 }

@@ -30,6 +30,18 @@ function firstDifference(a: Float64Array, b: Float64Array): number {
 // repeats: every reuse path is taken at least once.
 const ORDER: Kind[] = ["gaussNewton", "full", "curvature", "full", "gaussNewton", "curvature"];
 
+/**
+ * The batch GEMMs one product runs per QNN and chunk ([gemm, gemm_nh]): 6 GEMMs forward (4 when
+ * the chunk's states are kept), then the Gauss-Newton sweep (2 + 2), or per block the adjoint
+ * U^H lam (kept or not) and its two tangent terms, and psi lam^H (skipped when the point's sweep
+ * matrices are kept) with its two tangent terms.
+ */
+function expectedGemms(kind: Kind, slot: boolean, forward: boolean, adjoint: boolean) {
+  const fwd = slot && forward ? 4 : 6;
+  if (kind === "gaussNewton") return [fwd + 2, 2];
+  return [fwd + 2 * ((slot && adjoint ? 0 : 1) + 2), 2 * ((adjoint ? 0 : 1) + 2)];
+}
+
 for (
   const [precision, B, keep, workers] of [
     ["f32", CHUNK + 37, CHUNK, 2], // chunk 0 kept, chunk 1 recomputed
@@ -38,9 +50,23 @@ for (
     ["f64", 40, 0, 2], // nothing kept: only the sweep matrices are reused
   ] as const
 ) {
-  Deno.test(`fast: hessianAt gives hessianProduct's bits (${precision}, ${B} images, keep ${keep}, ${workers} workers)`, async () => {
+  Deno.test(`fast: hessianAt gives hessianProduct's bits and skips the GEMMs it keeps (${precision}, ${B} images, keep ${keep}, ${workers} workers)`, async () => {
     const spec: ModelSpec = { P: 4, d: 2 };
     const { params, images, labels } = randomProblem(spec, B, 91);
+    const other = randomProblem(spec, B, 92);
+    const chunks = Math.ceil(B / CHUNK), slots = Math.min(chunks, Math.ceil(keep / CHUNK));
+    // The references on a simulator of their own, so no buffer of theirs can stand in for a kept one.
+    const ref = await createSimulator(spec, { precision, hvp: true, workers });
+    const fresh: Float64Array[] = [];
+    try {
+      for (let i = 0; i < ORDER.length; i++) {
+        fresh.push(
+          await ref.hessianProduct(params, images, labels, direction(spec, 100 + i), ORDER[i]),
+        );
+      }
+    } finally {
+      ref.close();
+    }
     const sim = await createSimulator(spec, {
       precision,
       hvp: true,
@@ -48,22 +74,42 @@ for (
       hessianCacheImages: keep,
     });
     try {
+      deepStrictEqual(sim.hessianCacheImages, Math.ceil(keep / CHUNK) * CHUNK);
       const at = sim.hessianAt(params, images, labels);
       // The point is copied: changing the caller's arrays afterwards changes nothing.
-      const original = params.slice();
       params.fill(0.25);
+      const kept = { forward: false, adjoint: false };
       for (let i = 0; i < ORDER.length; i++) {
-        const v = direction(spec, 100 + i);
-        const kept = await at.product(v, ORDER[i]);
-        const fresh = await sim.hessianProduct(original, images, labels, v, ORDER[i]);
-        const j = firstDifference(kept, fresh);
+        const before = sim.gemmCounts!();
+        const out = await at.product(direction(spec, 100 + i), ORDER[i]);
+        const after = sim.gemmCounts!();
+        const j = firstDifference(out, fresh[i]);
         deepStrictEqual(
           j,
           -1,
-          `product ${i} (${ORDER[i]}) differs at ${j}: ${kept[j]} vs ${fresh[j]}`,
+          `product ${i} (${ORDER[i]}) differs at ${j}: ${out[j]} vs ${fresh[i][j]}`,
         );
-        // A call at another point in between must not disturb the kept states.
-        if (i === 2) await sim.lossGrad(params, images, labels);
+        let want = [0, 0];
+        for (let c = 0; c < chunks; c++) {
+          const [g, n] = expectedGemms(ORDER[i], c < slots, kept.forward, kept.adjoint);
+          want = [want[0] + spec.P * g, want[1] + spec.P * n];
+        }
+        deepStrictEqual(
+          [after.gemm - before.gemm, after.gemmNh - before.gemmNh],
+          want,
+          `GEMMs of product ${i} (${ORDER[i]})`,
+        );
+        kept.forward = true;
+        kept.adjoint ||= ORDER[i] !== "gaussNewton";
+        // Calls at another point in between overwrite every shared buffer, not the kept states.
+        await sim.lossGrad(other.params, other.images, other.labels);
+        await sim.hessianProduct(
+          other.params,
+          other.images,
+          other.labels,
+          direction(spec, 7),
+          "full",
+        );
       }
     } finally {
       sim.close();

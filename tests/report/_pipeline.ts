@@ -83,7 +83,6 @@ function contexts(dir: string, fixtures: Awaited<ReturnType<typeof writeFixtures
         profile_name: "fixture-profile",
         seeds: [1001, 1002],
         epochs: 8,
-        aggregate: "mean",
       },
       inputs: { tables: out.tables, figures: out.figures },
       outputs: { "report/": out.report },

@@ -92,7 +92,6 @@ Deno.test("steps: the report is a function of its inputs and params (file times 
           profile_name: "fixture-profile",
           seeds: [1001, 1002],
           epochs: 8,
-          aggregate: "mean",
         },
         inputs: { tables: out.tables, figures: out.figures },
         outputs: { "report/": `${dir}/again` },

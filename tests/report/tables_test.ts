@@ -405,6 +405,14 @@ Deno.test("aggregate_variant: mean vs 1/sqrt(P) only when both aggregations were
       1e-12,
     );
     assertStringIncludes(t.title, "1/√P");
+    // The variant alone: its tables say they are not the paper's model.
+    const only = await loadStudy(sq);
+    assertEquals(only.aggregates, ["sqrt"]);
+    assert(
+      only.notes.some((n) => n.includes("by 'sqrt', not the paper's mean")),
+      only.notes.join(),
+    );
+    assert(!plain.notes.some((n) => n.includes("not the paper's mean")));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -112,12 +112,11 @@ export async function compareSides(
   projB: Project,
   b: Side,
 ): Promise<Comparison> {
-  const bById = new Map(b.instances.map((i) => [i.id, i]));
-  const aIds = new Set(a.instances.map((i) => i.id));
+  const pairs = pairInstances(a.instances, b.instances);
   const params: ParamDiff[] = [];
   const metrics: MetricDiff[] = [];
   for (const ia of a.instances) {
-    const ib = bById.get(ia.id);
+    const ib = pairs.get(ia);
     if (!ib) continue;
     const names = [...new Set([...Object.keys(ia.params), ...Object.keys(ib.params)])].sort();
     for (const p of names) {
@@ -140,9 +139,43 @@ export async function compareSides(
     b: { label: b.label, describe: b.describe },
     params,
     metrics,
-    onlyA: a.instances.filter((i) => !bById.has(i.id)).map((i) => i.id),
-    onlyB: b.instances.filter((i) => !aIds.has(i.id)).map((i) => i.id),
+    onlyA: a.instances.filter((i) => !pairs.has(i)).map((i) => i.id),
+    onlyB: b.instances.filter((i) => ![...pairs.values()].includes(i)).map((i) => i.id),
   };
+}
+
+/**
+ * The instance of B each instance of A compares with: the same step and matrix values (an axis
+ * declared `in_id: when_varied` is in the matrix, not always in the id: `train[P=4]` of one run is
+ * `train[P=4,aggregate=mean]` of a run that swept it), else the same id (records made before an
+ * axis was added).
+ */
+export function pairInstances(
+  a: SideInstance[],
+  b: SideInstance[],
+): Map<SideInstance, SideInstance> {
+  const identity = (i: SideInstance) =>
+    JSON.stringify([i.step, Object.entries(i.matrix).sort(([x], [y]) => x < y ? -1 : 1)]);
+  const byIdentity = new Map(b.map((i) => [identity(i), i]));
+  const byId = new Map(b.map((i) => [i.id, i]));
+  const out = new Map<SideInstance, SideInstance>();
+  const taken = new Set<SideInstance>();
+  for (
+    const pass of [
+      (i: SideInstance) => byIdentity.get(identity(i)),
+      (i: SideInstance) => byId.get(i.id),
+    ]
+  ) {
+    for (const ia of a) {
+      if (out.has(ia)) continue;
+      const ib = pass(ia);
+      if (ib && !taken.has(ib)) {
+        out.set(ia, ib);
+        taken.add(ib);
+      }
+    }
+  }
+  return out;
 }
 
 async function metricsOf(project: Project, i: SideInstance): Promise<Map<string, number | null>> {

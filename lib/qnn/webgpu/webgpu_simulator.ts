@@ -191,6 +191,8 @@ class GpuSimulator implements WebGpuSimulator {
   readonly #w: number;
   readonly #pixel: Int32Array;
   readonly #opts: WebGpuSimulatorOptions;
+  /** As asked of the WebAssembly simulator that serves the Hessian products. */
+  readonly hessianCacheImages: number;
   #fallback: Promise<Simulator> | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -203,6 +205,9 @@ class GpuSimulator implements WebGpuSimulator {
     host: Host,
   ) {
     this.#opts = opts;
+    this.hessianCacheImages = opts.hvp
+      ? Math.ceil((opts.hessianCacheImages ?? 0) / CHUNK) * CHUNK
+      : 0;
     this.#gpu = gpu;
     this.#host = host;
     this.#f64 = new Float64Array(host.memory.buffer);
@@ -617,11 +622,25 @@ class GpuSimulator implements WebGpuSimulator {
     images: Float32Array | Float64Array,
     labels: Uint8Array,
   ): HessianPoint {
-    // Copied now: the WebAssembly simulator may start later.
+    if (!this.#opts.hvp) {
+      throw new Error("simulator: hessianAt needs createSimulator(..., { hvp: true })");
+    }
+    const n = modelParamCount(this.spec);
+    if (params.length !== n) {
+      throw new Error(`simulator: params has length ${params.length}, expected ${n}`);
+    }
+    if (labels.length * PIXELS !== images.length) {
+      throw new Error(`simulator: ${labels.length} labels for ${images.length / PIXELS} images`);
+    }
+    // Copied now: the WebAssembly simulator starts at the first product (its own checks then).
     const point = [params.slice(), images.slice(), labels.slice()] as const;
-    const at = this.#wasm().then((sim) => sim.hessianAt(...point));
+    let at: Promise<HessianPoint> | undefined;
     return {
-      product: (v, kind) => this.#serial(async () => (await at).product(v, kind)),
+      product: (v, kind) =>
+        this.#serial(async () => {
+          at ??= this.#wasm().then((sim) => sim.hessianAt(...point));
+          return (await at).product(v, kind);
+        }),
     };
   }
 
