@@ -236,7 +236,7 @@ export interface MemoryPlan {
   cot: number;
   /** Hessian-vector products: the cotangent's tangent (weight included), f64 [10][ld]; 0 without. */
   cot2: number;
-  /** Counters of the batch GEMMs run, i32 [gemm, gemm_nh] (Simulator.counts). */
+  /** Counters of the batch GEMMs run, i32 [gemm, gemm_nh] (Simulator.gemmCounts). */
   counts: number;
   qnn: QnnRegion[];
   scratch: ScratchRegion[];

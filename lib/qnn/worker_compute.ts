@@ -69,7 +69,7 @@ export class QnnWorkerCompute {
   readonly #nPhi: number;
   readonly #square: number;
   readonly #batch: number;
-  /** Batch GEMMs run so far: [gemm, gemm_nh] (plan.counts; Simulator.counts). */
+  /** Batch GEMMs run so far: [gemm, gemm_nh] (plan.counts; Simulator.gemmCounts). */
   readonly #counts: Int32Array;
   #mode: SetupMode = "forward";
   #parts: HvpParts = "all";
