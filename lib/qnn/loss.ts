@@ -149,3 +149,20 @@ export function crossEntropyOverChunks(
     loss: () => total / n,
   };
 }
+
+/**
+ * A fixed cotangent of n x 10 logits (`Simulator.vjp`) as the per-chunk callback, checked first.
+ *
+ * @example
+ * ```ts
+ * const cot = givenCotangent(u, n); // throws unless u.length === n * 10
+ * ```
+ */
+export function givenCotangent(cotangent: Float64Array, n: number): CotangentOf {
+  if (cotangent.length !== n * CLASSES) {
+    throw new Error(`simulator: cotangent has length ${cotangent.length}, expected ${n * CLASSES}`);
+  }
+  return (_all, start, nb, out) => {
+    out.set(cotangent.subarray(start * CLASSES, (start + nb) * CLASSES));
+  };
+}

@@ -23,6 +23,7 @@ import {
   crossEntropyHessianProduct,
   crossEntropyOverChunks,
   crossEntropySum,
+  givenCotangent,
 } from "./loss.ts";
 import {
   CHUNK,
@@ -470,16 +471,8 @@ class FastSimulator implements Simulator {
     cotangent: Float64Array,
   ): Promise<Float64Array> {
     return this.#serial(async () => {
-      const n = this.#count(images);
-      if (cotangent.length !== n * CLASSES) {
-        throw new Error(
-          `simulator: cotangent has length ${cotangent.length}, expected ${n * CLASSES}`,
-        );
-      }
-      const { grad } = await this.#backprop(params, images, (_all, start, nb, out) => {
-        out.set(cotangent.subarray(start * CLASSES, (start + nb) * CLASSES));
-      });
-      return grad;
+      const cot = givenCotangent(cotangent, this.#count(images));
+      return (await this.#backprop(params, images, cot)).grad;
     });
   }
 

@@ -20,7 +20,7 @@
 import { layoutForPatchCount } from "../../data/mod.ts";
 import { layerGate, layerGateGrad } from "../gates.ts";
 import { instantiateKernels, type KernelExports, kernelModule, sharedMemory } from "../kernels.ts";
-import { crossEntropyOverChunks } from "../loss.ts";
+import { crossEntropyOverChunks, givenCotangent } from "../loss.ts";
 import { CHUNK, leadingDimension } from "../plan.ts";
 import {
   aggregateWeight,
@@ -560,16 +560,8 @@ class GpuSimulator implements WebGpuSimulator {
     cotangent: Float64Array,
   ): Promise<Float64Array> {
     return this.#serial(async () => {
-      const n = this.#count(images);
-      if (cotangent.length !== n * CLASSES) {
-        throw new Error(
-          `simulator: cotangent has length ${cotangent.length}, expected ${n * CLASSES}`,
-        );
-      }
-      const { grad } = await this.#backprop(params, images, (_all, start, nb, out) => {
-        out.set(cotangent.subarray(start * CLASSES, (start + nb) * CLASSES));
-      });
-      return grad;
+      const cot = givenCotangent(cotangent, this.#count(images));
+      return (await this.#backprop(params, images, cot)).grad;
     });
   }
 
