@@ -13,6 +13,11 @@
  * the f64 gradient); and `call_grad_f64`, the per-call time of an
  * f64 gradient at P = 4, d = 1, B = 2 (fixed overhead: messaging, setup).
  *
+ * `--blocks` instead: `train_step` and `forward` at P = 9 for d = 10, 20, 50 and B = 200, 1000
+ * in f32 (and d = 10, 20 at B = 200 in f64), once with the block unitaries and GEMMs and once
+ * with the layers applied to the states (`SimulatorOptions.blocks`), with their ratio and the
+ * way `blocks: "auto"` takes (lib/qnn/block_method.ts).
+ *
  * `--backend wasm | webgpu | auto` (default wasm) picks the simulator of the `train_step` and
  * `forward` rows; the header names the adapter. With webgpu the `gemm` rows (the WebAssembly
  * kernel) are left out, and `--hessian` is refused: its products are not on the GPU. No GPU
@@ -30,6 +35,7 @@
 
 import { kernelModule, sharedMemory } from "../lib/qnn/kernels.ts";
 import { createSimulator } from "../lib/qnn/simulator.ts";
+import { blockMethod } from "../lib/qnn/block_method.ts";
 import { type Backend, BACKENDS, createBackendSimulator } from "../lib/qnn/backend.ts";
 import { modelParamCount } from "../lib/qnn/spec.ts";
 import { forwardFlops, gemmFlops, trainStepFlops } from "./flops.ts";
@@ -60,9 +66,11 @@ const costsAt = argv.indexOf("--costs");
 const costsFile = costsAt >= 0 ? argv.splice(costsAt, 2)[1] : undefined;
 const args = new Set(argv);
 const USAGE =
-  "usage: deno task bench [--json] [--quick] [--hessian] [--backend wasm|webgpu|auto] [--costs FILE]\n" +
+  "usage: deno task bench [--json] [--quick] [--hessian | --blocks] [--backend wasm|webgpu|auto]\n" +
+  "       [--costs FILE]\n" +
   "  --backend  simulator of the train_step and forward rows (default wasm)\n" +
   "  --hessian  gradient and Hessian-vector product rows (f32, f64) instead\n" +
+  "  --blocks  unitaries + GEMMs against layers on the states, for shallow circuits, instead\n" +
   "  --json   one JSON object per line instead of the table\n" +
   "  --quick  one timed run per row instead of the best of 5\n" +
   "  --costs FILE  also write the measured per-unit costs into FILE's constants (the\n" +
@@ -80,7 +88,7 @@ if (costsAt >= 0 && !costsFile) {
   Deno.exit(2);
 }
 for (const a of args) {
-  if (!["--json", "--quick", "--hessian"].includes(a)) {
+  if (!["--json", "--quick", "--hessian", "--blocks"].includes(a)) {
     console.error(`bench: unknown option '${a}'\n${USAGE}`);
     Deno.exit(2);
   }
@@ -338,6 +346,88 @@ async function benchHessian(): Promise<void> {
     gn_over_grad_f32: mean(gv),
     grad_f64_over_f32: mean(f64Ratio),
   });
+}
+
+/** The two ways of applying blocks B and C against each other (lib/qnn/block_method.ts). */
+async function benchBlocks(): Promise<void> {
+  const cases: [number, number, "f32" | "f64"][] = [
+    [10, 200, "f32"],
+    [20, 200, "f32"],
+    [50, 200, "f32"],
+    [10, 1000, "f32"],
+    [20, 1000, "f32"],
+    [50, 1000, "f32"],
+    [10, 200, "f64"],
+    [20, 200, "f64"],
+  ];
+  const P = 9;
+  if (!json) {
+    console.log(
+      `blocks B and C: unitaries + GEMMs against layers on the states (P = ${P}, ` +
+        `${navigator.hardwareConcurrency} cores, best of ${reps}); ratio = unitary / direct`,
+    );
+    console.log(
+      ["name", "d", "B", "prec", "unitary s", "direct s", "ratio", "auto"]
+        .map((h, i) => h.padStart([10, 3, 5, 4, 10, 9, 6, 8][i])).join(" "),
+    );
+  }
+  for (const [d, B, precision] of cases) {
+    const { params, images, labels } = inputs(P, d, B);
+    const time: Record<string, { train: number; forward: number }> = {};
+    for (const blocks of ["unitary", "direct"] as const) {
+      const sim = await createSimulator({ P, d }, { precision, blocks });
+      try {
+        await sim.lossGrad(params, images, labels);
+        const train: number[] = [], fwd: number[] = [];
+        for (let r = 0; r < reps; r++) {
+          let t = performance.now();
+          await sim.lossGrad(params, images, labels);
+          train.push((performance.now() - t) / 1000);
+          t = performance.now();
+          await sim.forward(params, images);
+          fwd.push((performance.now() - t) / 1000);
+        }
+        time[blocks] = { train: best(train), forward: best(fwd) };
+      } finally {
+        sim.close();
+      }
+    }
+    for (
+      const [name, key, mode] of [["train_step", "train", "grad"], [
+        "forward",
+        "forward",
+        "forward",
+      ]] as const
+    ) {
+      const u = time.unitary[key], v = time.direct[key];
+      const auto = blockMethod({ P, d }, precision, mode, B);
+      if (json) {
+        console.log(
+          JSON.stringify({ name, P, d, B, precision, unitary_seconds: u, direct_seconds: v, auto }),
+        );
+      } else {
+        console.log([
+          name.padStart(10),
+          String(d).padStart(3),
+          String(B).padStart(5),
+          precision.padStart(4),
+          u.toFixed(4).padStart(10),
+          v.toFixed(4).padStart(9),
+          (u / v).toFixed(2).padStart(6),
+          auto.padStart(8),
+        ].join(" "));
+      }
+    }
+  }
+}
+
+if (args.has("--blocks")) {
+  if (backend !== "wasm" || args.has("--hessian")) {
+    console.error("bench: --blocks measures the WebAssembly backend alone, without --hessian");
+    Deno.exit(2);
+  }
+  await benchBlocks();
+  Deno.exit(0);
 }
 
 if (args.has("--hessian")) {

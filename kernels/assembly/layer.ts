@@ -6,7 +6,7 @@
 // diagonal (+1 or -1).
 
 import { rowIm, rowImAdd, rowRe, rowReAdd } from "./complex";
-import { lanes } from "./gemm";
+import { hsum, lanes } from "./gemm";
 
 /** Rows with bit q clear: the p-th such row (p < 128). */
 // @ts-ignore: decorator
@@ -459,5 +459,106 @@ export function layer_right_tangent<T>(
         v128.store(drowi + v, v128.mul<T>(f, v128.load(drowi + v)));
       }
     }
+  }
+}
+
+/**
+ * One layer of the reverse sweep over a batch of states, the columns of two 256 x ncols
+ * matrices (ncols % L == 0): s, the states after the layer, and l, their adjoints. First, when
+ * cz != 0, both <- D (the CZ ring's signs); then for each qubit q the 2x2 partial trace
+ * R_q = sum over the other qubits and the columns of s l^H, stored in f64 at ptrace + 64q bytes
+ * as [r00r, r00i, r01r, r01i, r10r, r10i, r11r, r11i] (R_ij = sum s_i conj(l_j), as
+ * vec_layer_backward), and both <- g_q^H on qubit q. A unitary on the other qubits leaves the
+ * partial trace over them unchanged, so R_q, read before g_q is undone and after the gates of
+ * qubits < q were, is the trace of the states right after the layer's gates, which the
+ * gradient of g_q needs. On return s and l are the states and adjoints before the layer (s up
+ * to rounding: undoing a unitary in T). Sums over the columns of one row pair are taken in T,
+ * then added in f64, pair by pair.
+ */
+export function layer_back<T>(
+  sr: usize,
+  si: usize,
+  lr: usize,
+  li: usize,
+  ld: i32,
+  ncols: i32,
+  g: usize,
+  sgn: usize,
+  cz: i32,
+  ptrace: usize,
+): void {
+  const S = <usize> sizeof<T>();
+  const rowBytes = <usize> ld * S;
+  const width = <usize> ncols * S;
+  if (cz) {
+    for (let r = 0; r < 256; r++) {
+      if (load<T>(sgn + <usize> r * S) < 0) {
+        const o = <usize> r * rowBytes;
+        for (let c: usize = 0; c < width; c += 16) {
+          v128.store(sr + o + c, v128.neg<T>(v128.load(sr + o + c)));
+          v128.store(si + o + c, v128.neg<T>(v128.load(si + o + c)));
+          v128.store(lr + o + c, v128.neg<T>(v128.load(lr + o + c)));
+          v128.store(li + o + c, v128.neg<T>(v128.load(li + o + c)));
+        }
+      }
+    }
+  }
+  const zero = v128.splat<T>(0);
+  for (let q = 0; q < 8; q++) {
+    const gp = g + <usize> (q * 8) * S;
+    // c = g^H, row-major: [[conj g00, conj g10], [conj g01, conj g11]].
+    const c00r = v128.splat<T>(load<T>(gp)), c00i = v128.splat<T>(-load<T>(gp + S));
+    const c10r = v128.splat<T>(load<T>(gp + 2 * S)), c10i = v128.splat<T>(-load<T>(gp + 3 * S));
+    const c01r = v128.splat<T>(load<T>(gp + 4 * S)), c01i = v128.splat<T>(-load<T>(gp + 5 * S));
+    const c11r = v128.splat<T>(load<T>(gp + 6 * S)), c11i = v128.splat<T>(-load<T>(gp + 7 * S));
+    const delta = <usize> (1 << q) * rowBytes;
+    let t00r: f64 = 0, t00i: f64 = 0, t01r: f64 = 0, t01i: f64 = 0;
+    let t10r: f64 = 0, t10i: f64 = 0, t11r: f64 = 0, t11i: f64 = 0;
+    for (let p = 0; p < 128; p++) {
+      const o = <usize> pairRow(p, q) * rowBytes;
+      const psr = sr + o, psi = si + o, plr = lr + o, pli = li + o;
+      let a00r = zero, a00i = zero, a01r = zero, a01i = zero;
+      let a10r = zero, a10i = zero, a11r = zero, a11i = zero;
+      for (let c: usize = 0; c < width; c += 16) {
+        const x0r = v128.load(psr + c), x0i = v128.load(psi + c);
+        const x1r = v128.load(psr + delta + c), x1i = v128.load(psi + delta + c);
+        const y0r = v128.load(plr + c), y0i = v128.load(pli + c);
+        const y1r = v128.load(plr + delta + c), y1i = v128.load(pli + delta + c);
+        // R_ij += x_i conj(y_j): re = xr yr + xi yi, im = xi yr - xr yi.
+        a00r = v128.relaxed_madd<T>(x0i, y0i, v128.relaxed_madd<T>(x0r, y0r, a00r));
+        a00i = v128.relaxed_nmadd<T>(x0r, y0i, v128.relaxed_madd<T>(x0i, y0r, a00i));
+        a01r = v128.relaxed_madd<T>(x0i, y1i, v128.relaxed_madd<T>(x0r, y1r, a01r));
+        a01i = v128.relaxed_nmadd<T>(x0r, y1i, v128.relaxed_madd<T>(x0i, y1r, a01i));
+        a10r = v128.relaxed_madd<T>(x1i, y0i, v128.relaxed_madd<T>(x1r, y0r, a10r));
+        a10i = v128.relaxed_nmadd<T>(x1r, y0i, v128.relaxed_madd<T>(x1i, y0r, a10i));
+        a11r = v128.relaxed_madd<T>(x1i, y1i, v128.relaxed_madd<T>(x1r, y1r, a11r));
+        a11i = v128.relaxed_nmadd<T>(x1r, y1i, v128.relaxed_madd<T>(x1i, y1r, a11i));
+        v128.store(psr + c, rowRe<T>(c00r, c00i, c01r, c01i, x0r, x0i, x1r, x1i));
+        v128.store(psi + c, rowIm<T>(c00r, c00i, c01r, c01i, x0r, x0i, x1r, x1i));
+        v128.store(psr + delta + c, rowRe<T>(c10r, c10i, c11r, c11i, x0r, x0i, x1r, x1i));
+        v128.store(psi + delta + c, rowIm<T>(c10r, c10i, c11r, c11i, x0r, x0i, x1r, x1i));
+        v128.store(plr + c, rowRe<T>(c00r, c00i, c01r, c01i, y0r, y0i, y1r, y1i));
+        v128.store(pli + c, rowIm<T>(c00r, c00i, c01r, c01i, y0r, y0i, y1r, y1i));
+        v128.store(plr + delta + c, rowRe<T>(c10r, c10i, c11r, c11i, y0r, y0i, y1r, y1i));
+        v128.store(pli + delta + c, rowIm<T>(c10r, c10i, c11r, c11i, y0r, y0i, y1r, y1i));
+      }
+      t00r += <f64> hsum<T>(a00r);
+      t00i += <f64> hsum<T>(a00i);
+      t01r += <f64> hsum<T>(a01r);
+      t01i += <f64> hsum<T>(a01i);
+      t10r += <f64> hsum<T>(a10r);
+      t10i += <f64> hsum<T>(a10i);
+      t11r += <f64> hsum<T>(a11r);
+      t11i += <f64> hsum<T>(a11i);
+    }
+    const po = ptrace + <usize> (q * 64);
+    store<f64>(po, t00r);
+    store<f64>(po + 8, t00i);
+    store<f64>(po + 16, t01r);
+    store<f64>(po + 24, t01i);
+    store<f64>(po + 32, t10r);
+    store<f64>(po + 40, t10i);
+    store<f64>(po + 48, t11r);
+    store<f64>(po + 56, t11i);
   }
 }

@@ -4,7 +4,7 @@
 // module imports a shared memory and keeps nothing in it: callers pass every buffer by address.
 
 import { gemm, gemm_nh } from "./gemm";
-import { layer_left, layer_left_tangent, layer_right, conj_transpose, layer_right_tangent } from "./layer";
+import { layer_left, layer_left_tangent, layer_right, conj_transpose, layer_right_tangent, layer_back } from "./layer";
 import { encode, encode_backward, encode_tangent, measure, observe_adjoint, row_sums, encode_backward_tangent } from "./samples";
 import { enc_prepare, enc_grads, cz_signs, enc_grads_tangent } from "./scalar";
 
@@ -24,6 +24,8 @@ export function conj_transpose_f32(yr: usize, yi: usize, ldy: i32, xr: usize, xi
 export function conj_transpose_f64(yr: usize, yi: usize, ldy: i32, xr: usize, xi: usize, ldx: i32): void { conj_transpose<f64>(yr, yi, ldy, xr, xi, ldx); }
 export function layer_right_tangent_f32(mr: usize, mi: usize, dr: usize, di: usize, ld: i32, g: usize, dg: usize, conj: i32, sgn: usize, signs: i32, ptrace: usize, dptrace: usize): void { layer_right_tangent<f32>(mr, mi, dr, di, ld, g, dg, conj, sgn, signs, ptrace, dptrace); }
 export function layer_right_tangent_f64(mr: usize, mi: usize, dr: usize, di: usize, ld: i32, g: usize, dg: usize, conj: i32, sgn: usize, signs: i32, ptrace: usize, dptrace: usize): void { layer_right_tangent<f64>(mr, mi, dr, di, ld, g, dg, conj, sgn, signs, ptrace, dptrace); }
+export function layer_back_f32(sr: usize, si: usize, lr: usize, li: usize, ld: i32, ncols: i32, g: usize, sgn: usize, cz: i32, ptrace: usize): void { layer_back<f32>(sr, si, lr, li, ld, ncols, g, sgn, cz, ptrace); }
+export function layer_back_f64(sr: usize, si: usize, lr: usize, li: usize, ld: i32, ncols: i32, g: usize, sgn: usize, cz: i32, ptrace: usize): void { layer_back<f64>(sr, si, lr, li, ld, ncols, g, sgn, cz, ptrace); }
 export function encode_f32(outr: usize, outi: usize, inr: usize, ini: usize, broadcast: i32, ld: i32, ncols: i32, u: usize, sgn: usize, tile: usize): void { encode<f32>(outr, outi, inr, ini, broadcast, ld, ncols, u, sgn, tile); }
 export function encode_f64(outr: usize, outi: usize, inr: usize, ini: usize, broadcast: i32, ld: i32, ncols: i32, u: usize, sgn: usize, tile: usize): void { encode<f64>(outr, outi, inr, ini, broadcast, ld, ncols, u, sgn, tile); }
 export function encode_backward_f32(loutr: usize, louti: usize, linr: usize, lini: usize, psir: usize, psii: usize, ld: i32, ncols: i32, u: usize, sgn: usize, r: usize, tileA: usize, tileB: usize): void { encode_backward<f32>(loutr, louti, linr, lini, psir, psii, ld, ncols, u, sgn, r, tileA, tileB); }

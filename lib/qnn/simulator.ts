@@ -17,6 +17,7 @@ import {
   QnnWorkerCompute,
   type SetupMode,
 } from "./worker_compute.ts";
+import { blockMethod } from "./block_method.ts";
 import { instantiateKernels, kernelModule, sharedMemory } from "./kernels.ts";
 import {
   crossEntropyCotangent,
@@ -160,7 +161,18 @@ export interface SimulatorOptions {
    * the simulator's memory stays within WebAssembly's 4 GiB.
    */
   hessianCacheImages?: number;
+  /**
+   * How forward passes and gradients apply blocks B and C: `unitary` builds the two 256 x 256
+   * block unitaries and applies them as GEMMs over the batch; `direct` applies the blocks'
+   * layers to the batch of states, layer by layer, and walks the adjoints back the same way
+   * (no unitaries, no sweeps); `auto` (default) takes whichever `blockMethod` estimates cheaper
+   * for the call. The two agree to rounding (tests/qnn/direct_blocks_test.ts).
+   */
+  blocks?: BlockChoice;
 }
+
+/** `SimulatorOptions.blocks`. */
+export type BlockChoice = "auto" | "unitary" | "direct";
 
 /**
  * The memory `hessianCacheImages: images` adds to a simulator of this model (bytes).
@@ -283,7 +295,16 @@ export async function createSimulator(spec: ModelSpec, opts: SimulatorOptions): 
       throw e;
     }
   }
-  return new FastSimulator(spec, opts.precision, plan, memory, list, patches.pixel, chunks * CHUNK);
+  return new FastSimulator(
+    spec,
+    opts.precision,
+    plan,
+    memory,
+    list,
+    patches.pixel,
+    chunks * CHUNK,
+    opts.blocks ?? "auto",
+  );
 }
 
 class FastSimulator implements Simulator {
@@ -298,6 +319,9 @@ class FastSimulator implements Simulator {
   /** The point whose states the memory holds (hessianAt), and which of them are there. */
   #point: object | undefined;
   #kept = { forward: false, adjoint: false };
+  readonly #blocks: BlockChoice;
+  /** Whether the current call applies the blocks directly (set by #begin). */
+  #callDirect = false;
 
   constructor(
     readonly spec: ModelSpec,
@@ -307,7 +331,9 @@ class FastSimulator implements Simulator {
     slots: Slot[],
     pixel: Int32Array,
     readonly hessianCacheImages: number,
+    blocks: BlockChoice,
   ) {
+    this.#blocks = blocks;
     this.#plan = plan;
     this.#f64 = new Float64Array(memory.buffer);
     this.#sync = new Int32Array(memory.buffer, 0, 16);
@@ -330,10 +356,22 @@ class FastSimulator implements Simulator {
    * phase of its own: work items read gates that other slots wrote), and nothing is returned.
    */
   async #begin(mode: SetupMode, n: number): Promise<Op[]> {
-    const setup: Op = { type: "run", op: "setup", arg: mode };
-    if (!this.#built(n)) return [setup];
+    const parts = chunkParts(Math.min(n, CHUNK)).length;
+    const direct = (mode === "forward" || mode === "grad") &&
+      (this.#blocks === "direct" ||
+        (this.#blocks === "auto" && this.#built(n) &&
+          blockMethod(this.spec, this.precision, mode, n) === "direct"));
+    this.#callDirect = direct;
+    const setup: Op = {
+      type: "run",
+      op: "setup",
+      arg: mode,
+      ...(direct ? { direct: { columnParts: parts, forced: this.#blocks === "direct" } } : {}),
+    };
+    if (!this.#built(n) && !direct) return [setup];
+    // Chunk items on other slots read the gates setup writes: a message of its own.
     await this.#all(setup);
-    await this.#all({ type: "run", op: "build", arg: chunkParts(Math.min(n, CHUNK)).length });
+    if (!direct) await this.#all({ type: "run", op: "build", arg: parts });
     return [];
   }
 
@@ -434,7 +472,7 @@ class FastSimulator implements Simulator {
       }
       // Small calls: finish travels with the last backward (each QNN's items on one slot);
       // otherwise it reads other slots' parts and needs the backward phase complete.
-      const merge = start + nb >= n && !this.#built(n);
+      const merge = start + nb >= n && !this.#built(n) && !this.#callDirect;
       await this.#all({ type: "run", op: "backward", arg: nb }, ...(merge ? [finish] : []));
       if (start + nb >= n && !merge) await this.#all(finish);
     }

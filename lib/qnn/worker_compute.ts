@@ -9,7 +9,9 @@
  * Per call: `setup` (gates, block A's state; items: QNNs), `build` (U_B, U_C; items: QNN x
  * block), then per chunk `forward` (and `backward`) or `jvp` (items: QNN x column part), then
  * `finish` (sums over parts, the sweeps of B and C, block A; items: QNN x block). Hessian-vector
- * products run whole QNNs (p mod slots) in every phase.
+ * products run whole QNNs (p mod slots) in every phase. Direct calls (setup's `direct`) skip
+ * `build` and the sweeps: each chunk item applies the layers of B and C to its columns' states
+ * and walks the adjoints back the same way (`layer_back`), adding the block gradients itself.
  *
  * @module
  */
@@ -42,7 +44,20 @@ export interface HvpReuse {
 
 /** One phase handed to a worker (or run on the calling thread). */
 export type ComputeOp =
-  | { type: "run"; op: "setup"; arg: SetupMode; parts?: HvpParts; reuse?: HvpReuse }
+  | {
+    type: "run";
+    op: "setup";
+    arg: SetupMode;
+    parts?: HvpParts;
+    reuse?: HvpReuse;
+    /**
+     * Forward and grad calls: blocks B and C as their layers applied to the batch of states
+     * (no unitaries, no build phase, no sweeps), over `columnParts` column parts per chunk;
+     * `forced`: small f64 chunks too (otherwise they take the per-sample vectors, as in every
+     * call, so that a sample's outputs do not depend on its call).
+     */
+    direct?: { columnParts: number; forced: boolean };
+  }
   | {
     type: "run";
     op: "build" | "forward" | "backward" | "jvp" | "hvpForward" | "hvpBackward";
@@ -78,6 +93,9 @@ export class QnnWorkerCompute {
   #chunk = 0;
   /** Whether this call has built the unitaries (small calls in f64 do without them). */
   #built = false;
+  /** Whether this call applies the layers of B and C to the states (see setup's `direct`). */
+  #direct = false;
+  #forcedDirect = false;
   /** Column parts this call uses (its largest chunk's): only those are zeroed and summed. */
   #used = 1;
 
@@ -119,7 +137,7 @@ export class QnnWorkerCompute {
   run(op: ComputeOp): void {
     switch (op.op) {
       case "setup":
-        return this.setup(op.arg, op.parts, op.reuse);
+        return this.setup(op.arg, op.parts, op.reuse, op.direct);
       case "build":
         return this.build(op.arg);
       case "forward":
@@ -152,12 +170,22 @@ export class QnnWorkerCompute {
    * products, whole QNNs (p mod slots) including U_B and U_C. Other calls build those with
    * `build`, a phase of its own since it reads gates other slots may have written.
    */
-  setup(mode: SetupMode, parts: HvpParts = "all", reuse?: HvpReuse): void {
+  setup(
+    mode: SetupMode,
+    parts: HvpParts = "all",
+    reuse?: HvpReuse,
+    direct?: { columnParts: number; forced: boolean },
+  ): void {
+    if (direct && mode !== "forward" && mode !== "grad") {
+      throw new Error(`qnn engine: direct blocks are for forward and grad calls, not ${mode}`);
+    }
     this.#mode = mode;
     this.#parts = parts;
     this.#reuse = reuse ?? { keep: false, forward: false, adjoint: false };
     this.#built = mode === "hvp";
-    this.#used = 1;
+    this.#direct = direct !== undefined;
+    this.#forcedDirect = direct?.forced ?? false;
+    this.#used = direct?.columnParts ?? 1;
     for (let p = 0; p < this.#plan.P; p++) {
       if (mode === "hvp" ? !this.#owned.includes(p) : !this.#mine(p)) continue;
       this.#setupQnn(p, mode);
@@ -184,8 +212,11 @@ export class QnnWorkerCompute {
 
   /** Whether a chunk of nb samples takes blocks B and C as per-sample vectors (see VECTOR_MAX). */
   #vector(nb: number): boolean {
-    const vector = this.#plan.S === 8 && nb <= VECTOR_MAX && this.#mode !== "hvp";
-    if (!vector && !this.#built) throw new Error("qnn engine: a large chunk needs build first");
+    const vector = this.#plan.S === 8 && nb <= VECTOR_MAX && this.#mode !== "hvp" &&
+      !this.#forcedDirect;
+    if (!vector && !this.#built && !this.#direct) {
+      throw new Error("qnn engine: a large chunk needs build first");
+    }
     return vector;
   }
 
@@ -461,6 +492,57 @@ export class QnnWorkerCompute {
     }
   }
 
+  /**
+   * Block b (1 = B, 2 = C) of QNN p applied to a column part's states: dst = the layers of the
+   * block on src (src is kept), layer by layer on the whole part (direct blocks).
+   */
+  #directBlock(p: number, b: 1 | 2, src: number, dst: number, ncols: number): void {
+    const { d, S } = this.#plan;
+    const r = this.#plan.qnn[p], sgn = this.#scratch.sgn, B = this.#batch;
+    this.#copyColumns(src, dst, ncols);
+    const left = this.#kern("layer_left");
+    for (let k = 0; k < d; k++) {
+      const cz = b === 2 && k === d - 1 ? 0 : 1;
+      left(dst, dst + B, this.#plan.ld, ncols, r.gatesT + ((b - 1) * d + k) * 64 * S, sgn, cz);
+    }
+  }
+
+  /**
+   * Reverse sweep of block b (1 = B, 2 = C) of QNN p over a column part (direct blocks): psi,
+   * the block's output states, and lam, their adjoints, are walked back layer by layer in place
+   * (to the block's input), adding each layer's gradient, from its partial traces summed over
+   * the part, to gradPhi.
+   */
+  #directBlockBackward(
+    p: number,
+    b: 1 | 2,
+    psi: number,
+    lam: number,
+    ncols: number,
+    gradPhi: number,
+  ): void {
+    const { d, S, ld } = this.#plan;
+    const r = this.#plan.qnn[p], s = this.#scratch, B = this.#batch;
+    const back = this.#kern("layer_back");
+    for (let k = d - 1; k >= 0; k--) {
+      const cz = b === 2 && k === d - 1 ? 0 : 1;
+      const g = r.gatesT + ((b - 1) * d + k) * 64 * S;
+      back(psi, psi + B, lam, lam + B, ld, ncols, g, s.sgn, cz, s.ptrace);
+      this.#addLayerGrad(p, gradPhi, layout.layer(d, BLOCKS[b], k));
+    }
+  }
+
+  /** dst = src on the first ncols columns of two batch buffers (both planes). */
+  #copyColumns(src: number, dst: number, ncols: number): void {
+    const fT = this.#fT, { S, ld } = this.#plan, B = this.#batch / S;
+    for (const o of [0, B]) {
+      for (let i = 0; i < DIM; i++) {
+        const from = src / S + o + i * ld;
+        fT.copyWithin(dst / S + o + i * ld, from, from + ncols);
+      }
+    }
+  }
+
   #identity(U: number): void {
     const fT = this.#fT, S = this.#plan.S;
     fT.fill(0, U / S, U / S + 2 * DIM * LDM);
@@ -518,9 +600,11 @@ export class QnnWorkerCompute {
       this.#prepare(p, r, count, false, c0);
       encode(r.psi1, r.psi1 + B, r.psiAT, r.psiAT + 256 * S, 1, ld, ncols, r.u1, s.sgn, s.tileA);
       if (vector) this.#vecBlock(p, 1, r.psi1, s.bufX, count, ncols);
+      else if (this.#direct) this.#directBlock(p, 1, r.psi1, s.bufX, ncols);
       else this.#gemm(s.bufX, r.UB, r.psi1, ncols);
       encode(r.psi3, r.psi3 + B, s.bufX, s.bufX + B, 0, ld, ncols, r.u2, s.sgn, s.tileA);
       if (vector) this.#vecBlock(p, 2, r.psi3, r.psi4, count, ncols);
+      else if (this.#direct) this.#directBlock(p, 2, r.psi3, r.psi4, ncols);
       else this.#gemm(r.psi4, r.UC, r.psi3, ncols);
       this.#kern("measure")(r.psi4, r.psi4 + B, 0, 0, ld, ncols, r.y, s.tileA, s.tileB);
     }
@@ -608,17 +692,22 @@ export class QnnWorkerCompute {
         cotT,
         s.tileA,
       );
+      // The adjoint at C's input: in bufY, or in place in bufX (direct blocks).
+      const lam3 = this.#direct && !vector ? s.bufX : s.bufY;
       if (vector) this.#vecBlockBackward(p, 2, r.psi3, s.bufX, s.bufY, nb, ncols, gradPhi);
-      else {
+      else if (this.#direct) {
+        // psi4 is walked back with the adjoint (nothing reads it after observe_adjoint).
+        this.#directBlockBackward(p, 2, psi4, s.bufX, ncols, gradPhi);
+      } else {
         // M accumulates sum_b psi_in lam_in^H = (sum_b psi_in lam_out^H) U: the sweep's start W_0.
         this.#gemm(s.bufY, r.UCh, s.bufX, ncols);
         nh(MC, MC + Q, LDM, r.psi3, r.psi3 + B, s.bufY, s.bufY + B, ld, DIM, DIM, ncols);
       }
       encBack(
-        s.bufY,
-        s.bufY + B,
-        s.bufY,
-        s.bufY + B,
+        lam3,
+        lam3 + B,
+        lam3,
+        lam3 + B,
         r.psi3,
         r.psi3 + B,
         ld,
@@ -631,7 +720,11 @@ export class QnnWorkerCompute {
       );
       encGrads(s.R, 1, nb, ld, r.rot, r.trig, gradPhi + layout.encoding(d, 2) * 8, gradX);
       if (vector) this.#vecBlockBackward(p, 1, r.psi1, s.bufY, s.bufX, nb, ncols, gradPhi);
-      else {
+      else if (this.#direct) {
+        // B's output state again (psi4's buffer is free now), walked back with the adjoint.
+        this.#directBlock(p, 1, r.psi1, psi4, ncols);
+        this.#directBlockBackward(p, 1, psi4, s.bufX, ncols, gradPhi);
+      } else {
         this.#gemm(s.bufX, r.UBh, s.bufY, ncols);
         nh(MB, MB + Q, LDM, r.psi1, r.psi1 + B, s.bufX, s.bufX + B, ld, DIM, DIM, ncols);
       }
@@ -665,8 +758,9 @@ export class QnnWorkerCompute {
     // block's derivatives; the entries of different items are disjoint.
     for (let i = 0; i < 3 * P; i++) {
       // Without unitaries (small f64 calls: one part, item (p, 0) on slot p mod slots) a QNN's
-      // items stay on that slot, so finish may follow backward in one message.
-      if (this.#built ? !this.#mine(i) : !this.#mine(i % P)) continue;
+      // items stay on that slot, so finish may follow backward in one message. Direct blocks
+      // spread their parts like built calls, and their finish is a message of its own.
+      if (this.#built || this.#direct ? !this.#mine(i) : !this.#mine(i % P)) continue;
       const p = i % P, item = Math.floor(i / P);
       const r = this.#plan.qnn[p];
       if (item < 2) {
