@@ -16,7 +16,7 @@
  * `--blocks` instead: `train_step` and `forward` at P = 9 for d = 10, 20, 50 and B = 200, 1000
  * in f32 (and d = 10, 20 at B = 200 in f64), once with the block unitaries and GEMMs and once
  * with the layers applied to the states (`SimulatorOptions.blocks`), with their ratio and the
- * way `blocks: "auto"` takes (lib/qnn/block_method.ts).
+ * way `blocks: "auto"` takes (lib/qnn/block_method.ts; "forward/backward" when the halves differ).
  *
  * `--backend wasm | webgpu | auto` (default wasm) picks the simulator of the `train_step` and
  * `forward` rows; the header names the adapter. With webgpu the `gemm` rows (the WebAssembly
@@ -35,7 +35,7 @@
 
 import { kernelModule, sharedMemory } from "../lib/qnn/kernels.ts";
 import { createSimulator } from "../lib/qnn/simulator.ts";
-import { blockMethod } from "../lib/qnn/block_method.ts";
+import { blockMethods } from "../lib/qnn/block_method.ts";
 import { type Backend, BACKENDS, createBackendSimulator } from "../lib/qnn/backend.ts";
 import { modelParamCount } from "../lib/qnn/spec.ts";
 import { forwardFlops, gemmFlops, trainStepFlops } from "./flops.ts";
@@ -368,7 +368,7 @@ async function benchBlocks(): Promise<void> {
     );
     console.log(
       ["name", "d", "B", "prec", "unitary s", "direct s", "ratio", "auto"]
-        .map((h, i) => h.padStart([10, 3, 5, 4, 10, 9, 6, 8][i])).join(" "),
+        .map((h, i) => h.padStart([10, 3, 5, 4, 10, 9, 6, 16][i])).join(" "),
     );
   }
   for (const [d, B, precision] of cases) {
@@ -400,7 +400,10 @@ async function benchBlocks(): Promise<void> {
       ]] as const
     ) {
       const u = time.unitary[key], v = time.direct[key];
-      const auto = blockMethod({ P, d }, precision, mode, B);
+      const m = blockMethods({ P, d }, precision, mode, B);
+      const auto = m.backward === null || m.backward === m.forward
+        ? m.forward
+        : `${m.forward}/${m.backward}`;
       if (json) {
         console.log(
           JSON.stringify({ name, P, d, B, precision, unitary_seconds: u, direct_seconds: v, auto }),
@@ -414,7 +417,7 @@ async function benchBlocks(): Promise<void> {
           u.toFixed(4).padStart(10),
           v.toFixed(4).padStart(9),
           (u / v).toFixed(2).padStart(6),
-          auto.padStart(8),
+          auto.padStart(16),
         ].join(" "));
       }
     }

@@ -17,7 +17,7 @@ import {
   QnnWorkerCompute,
   type SetupMode,
 } from "./worker_compute.ts";
-import { blockMethod } from "./block_method.ts";
+import { blockMethods } from "./block_method.ts";
 import { instantiateKernels, kernelModule, sharedMemory } from "./kernels.ts";
 import {
   crossEntropyCotangent,
@@ -163,16 +163,19 @@ export interface SimulatorOptions {
   hessianCacheImages?: number;
   /**
    * How forward passes and gradients apply blocks B and C: `unitary` builds the two 256 x 256
-   * block unitaries and applies them as GEMMs over the batch; `direct` applies the blocks'
-   * layers to the batch of states, layer by layer, and walks the adjoints back the same way
-   * (no unitaries, no sweeps); `auto` (default) takes whichever `blockMethod` estimates cheaper
-   * for the call. The two agree to rounding (tests/qnn/direct_blocks_test.ts).
+   * block unitaries and applies them as GEMMs over the batch (f64 chunks of at most 32 images
+   * still take the per-sample vectors); `direct` applies the blocks' layers to the batch of
+   * states, layer by layer, and walks the adjoints back the same way (no unitaries, no sweeps),
+   * on every chunk; `auto` (default) takes, for each half of a call, whichever `blockMethods`
+   * estimates cheaper. They agree to rounding (tests/qnn/direct_blocks_test.ts). Jacobian- and
+   * Hessian-vector products are not affected.
    */
   blocks?: BlockChoice;
 }
 
 /** `SimulatorOptions.blocks`. */
 export type BlockChoice = "auto" | "unitary" | "direct";
+const BLOCK_CHOICES: readonly BlockChoice[] = ["auto", "unitary", "direct"];
 
 /**
  * The memory `hessianCacheImages: images` adds to a simulator of this model (bytes).
@@ -255,6 +258,12 @@ export async function createSimulator(spec: ModelSpec, opts: SimulatorOptions): 
       `simulator: precision must be "f32" or "f64", got ${JSON.stringify(opts.precision)}`,
     );
   }
+  const blocks = opts.blocks ?? "auto";
+  if (!BLOCK_CHOICES.includes(blocks)) {
+    throw new Error(
+      `simulator: blocks must be one of ${BLOCK_CHOICES.join(", ")}, got ${JSON.stringify(blocks)}`,
+    );
+  }
   const cores = navigator.hardwareConcurrency || 2;
   const workers = opts.workers ?? cores;
   if (!Number.isInteger(workers) || workers < 0) {
@@ -303,7 +312,7 @@ export async function createSimulator(spec: ModelSpec, opts: SimulatorOptions): 
     list,
     patches.pixel,
     chunks * CHUNK,
-    opts.blocks ?? "auto",
+    blocks,
   );
 }
 
@@ -357,21 +366,29 @@ class FastSimulator implements Simulator {
    */
   async #begin(mode: SetupMode, n: number): Promise<Op[]> {
     const parts = chunkParts(Math.min(n, CHUNK)).length;
-    const direct = (mode === "forward" || mode === "grad") &&
-      (this.#blocks === "direct" ||
-        (this.#blocks === "auto" && this.#built(n) &&
-          blockMethod(this.spec, this.precision, mode, n) === "direct"));
+    let forward = false, backward = false;
+    if (mode === "forward" || mode === "grad") {
+      if (this.#blocks === "direct") [forward, backward] = [true, mode === "grad"];
+      else if (this.#blocks === "auto" && this.#built(n)) {
+        const m = blockMethods(this.spec, this.precision, mode, n);
+        [forward, backward] = [m.forward === "direct", m.backward === "direct"];
+      }
+    }
+    const direct = forward || backward;
     this.#callDirect = direct;
     const setup: Op = {
       type: "run",
       op: "setup",
       arg: mode,
-      ...(direct ? { direct: { columnParts: parts, forced: this.#blocks === "direct" } } : {}),
+      ...(direct
+        ? { direct: { forward, backward, columnParts: parts, forced: this.#blocks === "direct" } }
+        : {}),
     };
     if (!this.#built(n) && !direct) return [setup];
     // Chunk items on other slots read the gates setup writes: a message of its own.
     await this.#all(setup);
-    if (!direct) await this.#all({ type: "run", op: "build", arg: parts });
+    const unitaries = !forward || (mode !== "forward" && !backward);
+    if (unitaries) await this.#all({ type: "run", op: "build", arg: parts });
     return [];
   }
 

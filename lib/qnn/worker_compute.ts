@@ -42,6 +42,14 @@ export interface HvpReuse {
   adjoint: boolean;
 }
 
+/** Setup's `direct`: which halves of a call apply the blocks' layers to the states. */
+export interface DirectBlocks {
+  forward: boolean;
+  backward: boolean;
+  columnParts: number;
+  forced: boolean;
+}
+
 /** One phase handed to a worker (or run on the calling thread). */
 export type ComputeOp =
   | {
@@ -51,12 +59,14 @@ export type ComputeOp =
     parts?: HvpParts;
     reuse?: HvpReuse;
     /**
-     * Forward and grad calls: blocks B and C as their layers applied to the batch of states
-     * (no unitaries, no build phase, no sweeps), over `columnParts` column parts per chunk;
-     * `forced`: small f64 chunks too (otherwise they take the per-sample vectors, as in every
-     * call, so that a sample's outputs do not depend on its call).
+     * Forward and grad calls: blocks B and C as their layers applied to the batch of states in
+     * the forward half (`forward`) and/or walked back so in the backward half (`backward`: no
+     * sweeps), over `columnParts` column parts per chunk; with both (or a forward call with
+     * `forward`) no unitaries and no build phase. `forced`: small f64 chunks too (otherwise they
+     * take the per-sample vectors, as in every call, so a sample's outputs do not depend on its
+     * call).
      */
-    direct?: { columnParts: number; forced: boolean };
+    direct?: DirectBlocks;
   }
   | {
     type: "run";
@@ -93,7 +103,10 @@ export class QnnWorkerCompute {
   #chunk = 0;
   /** Whether this call has built the unitaries (small calls in f64 do without them). */
   #built = false;
-  /** Whether this call applies the layers of B and C to the states (see setup's `direct`). */
+  /** Whether this call's forward / backward half applies the layers of B and C to the states. */
+  #directForward = false;
+  #directBackward = false;
+  /** Whether the call needs no unitaries at all (see setup's `direct`). */
   #direct = false;
   #forcedDirect = false;
   /** Column parts this call uses (its largest chunk's): only those are zeroed and summed. */
@@ -174,7 +187,7 @@ export class QnnWorkerCompute {
     mode: SetupMode,
     parts: HvpParts = "all",
     reuse?: HvpReuse,
-    direct?: { columnParts: number; forced: boolean },
+    direct?: DirectBlocks,
   ): void {
     if (direct && mode !== "forward" && mode !== "grad") {
       throw new Error(`qnn engine: direct blocks are for forward and grad calls, not ${mode}`);
@@ -183,7 +196,9 @@ export class QnnWorkerCompute {
     this.#parts = parts;
     this.#reuse = reuse ?? { keep: false, forward: false, adjoint: false };
     this.#built = mode === "hvp";
-    this.#direct = direct !== undefined;
+    this.#directForward = direct?.forward ?? false;
+    this.#directBackward = (direct?.backward ?? false) && mode === "grad";
+    this.#direct = this.#directForward && (mode === "forward" || this.#directBackward);
     this.#forcedDirect = direct?.forced ?? false;
     this.#used = direct?.columnParts ?? 1;
     for (let p = 0; p < this.#plan.P; p++) {
@@ -600,11 +615,11 @@ export class QnnWorkerCompute {
       this.#prepare(p, r, count, false, c0);
       encode(r.psi1, r.psi1 + B, r.psiAT, r.psiAT + 256 * S, 1, ld, ncols, r.u1, s.sgn, s.tileA);
       if (vector) this.#vecBlock(p, 1, r.psi1, s.bufX, count, ncols);
-      else if (this.#direct) this.#directBlock(p, 1, r.psi1, s.bufX, ncols);
+      else if (this.#directForward) this.#directBlock(p, 1, r.psi1, s.bufX, ncols);
       else this.#gemm(s.bufX, r.UB, r.psi1, ncols);
       encode(r.psi3, r.psi3 + B, s.bufX, s.bufX + B, 0, ld, ncols, r.u2, s.sgn, s.tileA);
       if (vector) this.#vecBlock(p, 2, r.psi3, r.psi4, count, ncols);
-      else if (this.#direct) this.#directBlock(p, 2, r.psi3, r.psi4, ncols);
+      else if (this.#directForward) this.#directBlock(p, 2, r.psi3, r.psi4, ncols);
       else this.#gemm(r.psi4, r.UC, r.psi3, ncols);
       this.#kern("measure")(r.psi4, r.psi4 + B, 0, 0, ld, ncols, r.y, s.tileA, s.tileB);
     }
@@ -693,9 +708,9 @@ export class QnnWorkerCompute {
         s.tileA,
       );
       // The adjoint at C's input: in bufY, or in place in bufX (direct blocks).
-      const lam3 = this.#direct && !vector ? s.bufX : s.bufY;
+      const lam3 = this.#directBackward && !vector ? s.bufX : s.bufY;
       if (vector) this.#vecBlockBackward(p, 2, r.psi3, s.bufX, s.bufY, nb, ncols, gradPhi);
-      else if (this.#direct) {
+      else if (this.#directBackward) {
         // psi4 is walked back with the adjoint (nothing reads it after observe_adjoint).
         this.#directBlockBackward(p, 2, psi4, s.bufX, ncols, gradPhi);
       } else {
@@ -720,7 +735,7 @@ export class QnnWorkerCompute {
       );
       encGrads(s.R, 1, nb, ld, r.rot, r.trig, gradPhi + layout.encoding(d, 2) * 8, gradX);
       if (vector) this.#vecBlockBackward(p, 1, r.psi1, s.bufY, s.bufX, nb, ncols, gradPhi);
-      else if (this.#direct) {
+      else if (this.#directBackward) {
         // B's output state again (psi4's buffer is free now), walked back with the adjoint.
         this.#directBlock(p, 1, r.psi1, psi4, ncols);
         this.#directBlockBackward(p, 1, psi4, s.bufX, ncols, gradPhi);
@@ -765,7 +780,7 @@ export class QnnWorkerCompute {
       const r = this.#plan.qnn[p];
       if (item < 2) {
         this.#reduce(r, "gradPhi", layers(item === 0 ? "B" : "C"));
-        if (this.#built) {
+        if (this.#built && !this.#directBackward) {
           const W = item === 0 ? "MB" : "MC";
           this.#reduceSquare(r, W);
           this.#sweep(p, r[W], (item + 1) as 1 | 2, r.gradPhi);

@@ -8,13 +8,17 @@ Deno.test("fast: identical bits with 0 (in-thread), 1 and 2 workers, both precis
   const spec: ModelSpec = { P: 4, d: 1 };
   const r = rng(4);
   const v = Float64Array.from({ length: modelParamCount(spec) }, () => r() - 0.5);
-  for (const precision of ["f32", "f64"] as const) {
+  const ways = [["f32", "unitary"], ["f32", "direct"], ["f64", "unitary"], [
+    "f64",
+    "direct",
+  ]] as const;
+  for (const [precision, blocks] of ways) {
     // f32: two chunks, the second one partial; f64: one small chunk (keeps the test quick).
     const B = precision === "f32" ? CHUNK + 37 : 37;
     const { params, images, labels } = randomProblem(spec, B, 41);
     const results = [];
     for (const workers of [0, 1, 2]) {
-      const sim = await createSimulator(spec, { precision, workers });
+      const sim = await createSimulator(spec, { precision, workers, blocks });
       try {
         const lg = await sim.lossGrad(params, images, labels);
         results.push({
@@ -27,15 +31,15 @@ Deno.test("fast: identical bits with 0 (in-thread), 1 and 2 workers, both precis
       }
     }
     for (const other of results.slice(1)) {
-      ok(sameBits(other.grad, results[0].grad), `${precision}: gradient bits differ`);
-      ok(sameBits(other.logits, results[0].logits), `${precision}: logits bits differ`);
-      ok(sameBits(other.fwd, results[0].fwd), `${precision}: forward bits differ`);
-      ok(sameBits(other.jvp, results[0].jvp), `${precision}: jvp bits differ`);
+      ok(sameBits(other.grad, results[0].grad), `${precision} ${blocks}: gradient bits differ`);
+      ok(sameBits(other.logits, results[0].logits), `${precision} ${blocks}: logits bits differ`);
+      ok(sameBits(other.fwd, results[0].fwd), `${precision} ${blocks}: forward bits differ`);
+      ok(sameBits(other.jvp, results[0].jvp), `${precision} ${blocks}: jvp bits differ`);
       equal(other.loss, results[0].loss);
     }
     ok(
       sameBits(results[0].fwd, results[0].logits),
-      `${precision}: forward and lossGrad logits differ`,
+      `${precision} ${blocks}: forward and lossGrad logits differ`,
     );
   }
 });

@@ -1,8 +1,8 @@
 // Blocks B and C applied layer by layer to the batch of states (`blocks: "direct"`) against the
 // gate-by-gate reference, against the unitaries-and-GEMMs path on larger batches, and bit for bit
 // across worker counts; and the rule that picks one of them.
-import { equal, ok } from "node:assert/strict";
-import { blockMethod } from "../../lib/qnn/block_method.ts";
+import { deepEqual, equal, ok, rejects } from "node:assert/strict";
+import { blockMethods } from "../../lib/qnn/block_method.ts";
 import { referenceLossGrad } from "../../lib/qnn/reference_simulator.ts";
 import { createSimulator } from "../../lib/qnn/simulator.ts";
 import type { ModelSpec } from "../../lib/qnn/spec.ts";
@@ -24,11 +24,24 @@ for (const [i, { spec, B }] of CASES.entries()) {
     for (const [precision, tol] of [["f64", 1e-10], ["f32", 1e-4]] as const) {
       const sim = await createSimulator(spec, { precision, blocks: "direct" });
       try {
+        const before = sim.gemmCounts!();
         const got = await sim.lossGrad(params, images, labels);
+        // Direct: no batch GEMM ran (and, in f64 on B <= 3 images, not the per-sample vectors:
+        // those agree with the reference too, so the bits are compared with them below).
+        equal(sim.gemmCounts!().gemm, before.gemm, `${precision}: a GEMM ran`);
         assertClose(got.logits, ref.logits, tol, `${precision} logits`);
         assertClose([got.loss], [ref.loss], tol, `${precision} loss`);
         assertClose(got.grad, ref.grad, tol, `${precision} gradient`);
         assertClose(await sim.forward(params, images), ref.logits, tol, `${precision} forward`);
+        if (precision === "f64") {
+          const vec = await createSimulator(spec, { precision, blocks: "unitary" });
+          try {
+            const v = await vec.lossGrad(params, images, labels);
+            ok(!sameBits(v.grad, got.grad), "f64: the direct gradient is the vectors' bit for bit");
+          } finally {
+            vec.close();
+          }
+        }
       } finally {
         sim.close();
       }
@@ -45,6 +58,8 @@ Deno.test("direct blocks vs unitaries: 1,100 images (two chunks, column parts), 
     try {
       const a = await u.lossGrad(params, images, labels);
       const b = await v.lossGrad(params, images, labels);
+      ok(u.gemmCounts!().gemm > 0, "the unitaries' GEMMs ran");
+      equal(v.gemmCounts!().gemm, 0, "no GEMM ran direct");
       assertClose(b.logits, a.logits, tol, `${precision} logits`);
       assertClose([b.loss], [a.loss], tol, `${precision} loss`);
       assertClose(b.grad, a.grad, tol, `${precision} gradient`);
@@ -80,15 +95,50 @@ Deno.test("direct blocks: bit-identical on 0, 1, 2, 3 and 5 workers (f32 and f64
   }
 });
 
-Deno.test("blockMethod: shallow circuits and small batches direct, deep ones on large chunks with unitaries", () => {
-  equal(blockMethod({ P: 9, d: 10 }, "f32", "grad", 200), "direct");
-  equal(blockMethod({ P: 9, d: 50 }, "f32", "grad", 1000), "unitary");
-  equal(blockMethod({ P: 9, d: 200 }, "f64", "forward", 1000), "unitary");
-  // Forward passes decide on a full chunk: the answer does not depend on the call's size.
+Deno.test("blockMethods: shallow circuits and small batches direct, deep ones on large chunks with unitaries", () => {
+  const both = (forward: string, backward: string | null) => ({ forward, backward });
+  deepEqual(blockMethods({ P: 9, d: 10 }, "f32", "grad", 200), both("direct", "direct"));
+  deepEqual(blockMethods({ P: 9, d: 50 }, "f32", "grad", 1000), both("unitary", "unitary"));
+  deepEqual(blockMethods({ P: 9, d: 200 }, "f64", "forward", 1000), both("unitary", null));
+  // The halves can differ: forward is decided on a full chunk, backward on the call's.
+  deepEqual(blockMethods({ P: 4, d: 20 }, "f32", "grad", 1000), both("direct", "unitary"));
+  deepEqual(blockMethods({ P: 4, d: 30 }, "f32", "grad", 200), both("unitary", "direct"));
   for (const d of [1, 10, 20, 50, 100]) {
-    equal(
-      blockMethod({ P: 4, d }, "f32", "forward", 7),
-      blockMethod({ P: 4, d }, "f32", "forward", 5000),
-    );
+    for (const mode of ["forward", "grad"] as const) {
+      equal(
+        blockMethods({ P: 4, d }, "f32", mode, 7).forward,
+        blockMethods({ P: 4, d }, "f32", "forward", 5000).forward,
+      );
+    }
   }
+});
+
+Deno.test("auto: halves on different paths, and lossGrad's logits are forward's bit for bit", async () => {
+  for (const [d, B] of [[20, 1000], [30, 200]] as const) {
+    const spec: ModelSpec = { P: 4, d };
+    const { params, images, labels } = randomProblem(spec, B, 47);
+    const f32 = new Float32Array(images);
+    const auto = await createSimulator(spec, { precision: "f32" });
+    const unitary = await createSimulator(spec, { precision: "f32", blocks: "unitary" });
+    try {
+      const g = await auto.lossGrad(params, f32, labels);
+      const gemms = auto.gemmCounts!().gemm;
+      const u = await unitary.lossGrad(params, f32, labels);
+      // d = 20 on 1,000: forward direct, backward with unitaries; d = 30 on 200: the reverse.
+      ok(gemms > 0 && gemms < unitary.gemmCounts!().gemm, `d=${d}: ${gemms} GEMMs`);
+      ok(sameBits(g.logits, await auto.forward(params, f32)), `d=${d}: logits differ`);
+      assertClose(g.grad, u.grad, 2e-5, `d=${d} gradient`);
+    } finally {
+      auto.close();
+      unitary.close();
+    }
+  }
+});
+
+Deno.test("blocks: an unknown choice is refused", async () => {
+  await rejects(
+    // @ts-expect-error: not a BlockChoice
+    createSimulator({ P: 4, d: 1 }, { precision: "f32", blocks: "Direct" }),
+    /blocks must be one of auto, unitary, direct, got "Direct"/,
+  );
 });

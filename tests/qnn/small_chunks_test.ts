@@ -12,7 +12,7 @@ Deno.test("fast f64: small chunks (per-sample vectors) agree with the unitary pa
   const { params, images, labels } = randomProblem(spec, B, 71);
   const r = rng(72);
   const v = Float64Array.from({ length: modelParamCount(spec) }, () => r() - 0.5);
-  const sim = await createSimulator(spec, { precision: "f64", workers: 0 });
+  const sim = await createSimulator(spec, { precision: "f64", workers: 0, blocks: "unitary" });
   try {
     const whole = await sim.lossGrad(params, images, labels); // one chunk: unitaries
     const cut = VECTOR_MAX * 196;
