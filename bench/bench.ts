@@ -34,7 +34,7 @@
  */
 
 import { kernelModule, sharedMemory } from "../lib/qnn/kernels.ts";
-import { createSimulator } from "../lib/qnn/simulator.ts";
+import { createSimulator, type Simulator } from "../lib/qnn/simulator.ts";
 import { blockMethods } from "../lib/qnn/block_method.ts";
 import { type Backend, BACKENDS, createBackendSimulator } from "../lib/qnn/backend.ts";
 import { modelParamCount } from "../lib/qnn/spec.ts";
@@ -160,29 +160,36 @@ function inputs(P: number, d: number, B: number) {
 /** What the model rows ran on (the first model's backend note). */
 let ranOn = "";
 
+/** Best seconds of a lossGrad and of a forward pass over the same inputs, after a warm-up. */
+async function timeTrainForward(
+  sim: Pick<Simulator, "lossGrad" | "forward">,
+  { params, images, labels }: ReturnType<typeof inputs>,
+): Promise<{ train: number; forward: number }> {
+  await sim.lossGrad(params, images, labels); // warm-up (JIT, page faults)
+  const train: number[] = [], fwd: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    let t = performance.now();
+    await sim.lossGrad(params, images, labels);
+    train.push((performance.now() - t) / 1000);
+    t = performance.now();
+    await sim.forward(params, images);
+    fwd.push((performance.now() - t) / 1000);
+  }
+  return { train: best(train), forward: best(fwd) };
+}
+
 async function benchModel(P: number, d: number, B: number): Promise<Row[]> {
   const sim = await createBackendSimulator({ P, d }, { precision: "f32", backend });
   ranOn ||= sim.note;
-  const { params, images, labels } = inputs(P, d, B);
   try {
-    await sim.lossGrad(params, images, labels); // warm-up (JIT, page faults)
-    const train: number[] = [], fwd: number[] = [];
-    for (let r = 0; r < reps; r++) {
-      let t = performance.now();
-      await sim.lossGrad(params, images, labels);
-      train.push((performance.now() - t) / 1000);
-      t = performance.now();
-      await sim.forward(params, images);
-      fwd.push((performance.now() - t) / 1000);
-    }
+    const time = await timeTrainForward(sim, inputs(P, d, B));
     const rows: Row[] = [];
     for (
-      const [name, times, flops] of [
-        ["train_step", train, trainStepFlops(d, B)],
-        ["forward", fwd, forwardFlops(d, B)],
+      const [name, seconds, flops] of [
+        ["train_step", time.train, trainStepFlops(d, B)],
+        ["forward", time.forward, forwardFlops(d, B)],
       ] as const
     ) {
-      const seconds = best(times);
       rows.push({
         name,
         P,
@@ -372,22 +379,11 @@ async function benchBlocks(): Promise<void> {
     );
   }
   for (const [d, B, precision] of cases) {
-    const { params, images, labels } = inputs(P, d, B);
     const time: Record<string, { train: number; forward: number }> = {};
     for (const blocks of ["unitary", "direct"] as const) {
       const sim = await createSimulator({ P, d }, { precision, blocks });
       try {
-        await sim.lossGrad(params, images, labels);
-        const train: number[] = [], fwd: number[] = [];
-        for (let r = 0; r < reps; r++) {
-          let t = performance.now();
-          await sim.lossGrad(params, images, labels);
-          train.push((performance.now() - t) / 1000);
-          t = performance.now();
-          await sim.forward(params, images);
-          fwd.push((performance.now() - t) / 1000);
-        }
-        time[blocks] = { train: best(train), forward: best(fwd) };
+        time[blocks] = await timeTrainForward(sim, inputs(P, d, B));
       } finally {
         sim.close();
       }
