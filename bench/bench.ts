@@ -35,9 +35,9 @@
 
 import { kernelModule, sharedMemory } from "../lib/qnn/kernels.ts";
 import { createSimulator, type Simulator } from "../lib/qnn/simulator.ts";
-import { blockMethods } from "../lib/qnn/block_method.ts";
 import { type Backend, BACKENDS, createBackendSimulator } from "../lib/qnn/backend.ts";
 import { modelParamCount } from "../lib/qnn/spec.ts";
+import { blockMethods } from "../lib/qnn/mod.ts";
 import { forwardFlops, gemmFlops, trainStepFlops } from "./flops.ts";
 import { gemmRegionBytes } from "./gemm_worker.ts";
 

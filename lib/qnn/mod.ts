@@ -24,6 +24,7 @@ export {
   qnnParamCount,
 } from "./spec.ts";
 export {
+  type BlockChoice,
   createSimulator,
   hessianCacheBytes,
   type HessianPoint,
@@ -40,6 +41,7 @@ export {
   crossEntropySum,
   softmaxCrossEntropy,
 } from "./loss.ts";
+export { type BlockMethod, blockMethods } from "./block_method.ts";
 export { evaluate } from "./evaluate.ts";
 export {
   type Backend,
