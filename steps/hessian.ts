@@ -108,7 +108,7 @@ export async function main(ctx: StepContext, testing: HessianTesting = {}): Prom
         `(${formatBytes(hessianCacheBytes(spec, precision, kept))})`,
     );
   }
-  ctx.log(sim.note + (sim.backend === "webgpu" ? " (Hessian-vector products on WebAssembly)" : ""));
+  ctx.log(sim.note);
   try {
     const raw = await hessianOperators(sim, params, images, labels, { epsilon, method });
     // Every product goes through the journal, so a rerun after a kill replays the finished ones.

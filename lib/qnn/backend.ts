@@ -82,8 +82,6 @@ export async function createBackendSimulator(
       precision: opts.precision,
       adapter: choice.adapter,
       hvp: opts.hvp,
-      workers: opts.workers,
-      hessianCacheImages: opts.hessianCacheImages,
     })
     : await createSimulator(spec, opts);
   return Object.assign(sim, { backend: choice.backend, note: choice.note });

@@ -406,12 +406,7 @@ class FastSimulator implements Simulator {
   }
 
   #count(images: Float32Array | Float64Array): number {
-    if (images.length % PIXELS !== 0) {
-      throw new Error(
-        `simulator: images has length ${images.length}, not a multiple of 196 (14 x 14 per image)`,
-      );
-    }
-    return images.length / PIXELS;
+    return imageCount(images);
   }
 
   #setParams(params: Float64Array, at: number, name: string): void {
@@ -584,7 +579,7 @@ class FastSimulator implements Simulator {
     };
     return {
       product: (v, kind) => {
-        checkKind(kind);
+        checkProductKind(kind);
         return this.#serial(async () => {
           if (this.#point !== point) {
             this.#point = point;
@@ -607,7 +602,7 @@ class FastSimulator implements Simulator {
     kind: HessianProductKind,
   ): Promise<Float64Array> {
     try {
-      checkKind(kind);
+      checkProductKind(kind);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -696,17 +691,8 @@ class FastSimulator implements Simulator {
     }
   }
 
-  /** Checks labels against images; returns the count. */
   #checkLabels(images: Float32Array | Float64Array, labels: Uint8Array): number {
-    const n = this.#count(images);
-    if (n === 0) throw new Error("simulator: needs at least one image");
-    if (labels.length !== n) {
-      throw new Error(`simulator: ${labels.length} labels for ${n} images`);
-    }
-    for (let b = 0; b < n; b++) {
-      if (labels[b] > 9) throw new Error(`simulator: label ${labels[b]} at ${b} is not in 0..9`);
-    }
-    return n;
+    return labeledCount(images, labels);
   }
 
   /**
@@ -739,7 +725,31 @@ class FastSimulator implements Simulator {
   }
 }
 
-function checkKind(kind: string): void {
+/** The number of 14 x 14 images in a flat pixel array; throws for a partial image. */
+export function imageCount(images: Float32Array | Float64Array): number {
+  if (images.length % PIXELS !== 0) {
+    throw new Error(
+      `simulator: images has length ${images.length}, not a multiple of 196 (14 x 14 per image)`,
+    );
+  }
+  return images.length / PIXELS;
+}
+
+/** Checks labels against images (at least one, one label 0-9 each); returns the count. */
+export function labeledCount(images: Float32Array | Float64Array, labels: Uint8Array): number {
+  const n = imageCount(images);
+  if (n === 0) throw new Error("simulator: needs at least one image");
+  if (labels.length !== n) {
+    throw new Error(`simulator: ${labels.length} labels for ${n} images`);
+  }
+  for (let b = 0; b < n; b++) {
+    if (labels[b] > 9) throw new Error(`simulator: label ${labels[b]} at ${b} is not in 0..9`);
+  }
+  return n;
+}
+
+/** Throws unless kind is a HessianProductKind. */
+export function checkProductKind(kind: string): void {
   if (kind !== "full" && kind !== "curvature" && kind !== "gaussNewton") {
     throw new Error(
       `simulator: kind must be "full", "curvature" or "gaussNewton", got ${JSON.stringify(kind)}`,

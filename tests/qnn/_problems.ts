@@ -25,6 +25,12 @@ export function randomProblem(spec: ModelSpec, B: number, seed: number) {
   return { params, images, labels };
 }
 
+/** A seeded random direction of n entries, uniform in [-0.5, 0.5). */
+export function direction(n: number, seed: number): Float64Array {
+  const r = rng(seed);
+  return Float64Array.from({ length: n }, () => r() - 0.5);
+}
+
 /** max |a - b| / max |b| (b the trusted side). */
 export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);

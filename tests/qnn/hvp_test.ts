@@ -11,12 +11,7 @@ import { crossEntropyHessianProduct } from "../../lib/qnn/loss.ts";
 import { referenceLossGrad } from "../../lib/qnn/reference_simulator.ts";
 import { createSimulator } from "../../lib/qnn/simulator.ts";
 import { modelParamCount, type ModelSpec, qnnParamCount } from "../../lib/qnn/spec.ts";
-import { assertClose, randomProblem, relErr, rng, sameBits } from "./_problems.ts";
-
-function direction(n: number, seed: number): Float64Array {
-  const r = rng(seed);
-  return Float64Array.from({ length: n }, () => r() - 0.5);
-}
+import { assertClose, direction, randomProblem, relErr, rng, sameBits } from "./_problems.ts";
 
 function dot(a: Float64Array, b: Float64Array): number {
   let s = 0;

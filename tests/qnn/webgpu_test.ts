@@ -2,14 +2,14 @@
 // within the float32 tolerance. Runs on whatever adapter WebGPU offers (here: Mesa's software
 // llvmpipe); skipped loudly, with the reason in the test name, where there is none.
 
-import { equal, ok } from "node:assert/strict";
+import { equal, ok, rejects, throws } from "node:assert/strict";
 import { referenceLossGrad } from "../../lib/qnn/reference_simulator.ts";
 import { modelParamCount, type ModelSpec, qnnParamCount } from "../../lib/qnn/spec.ts";
 import { createSimulator } from "../../lib/qnn/simulator.ts";
 import { findAdapter } from "../../lib/qnn/webgpu/device.ts";
 import { createWebGpuSimulator } from "../../lib/qnn/webgpu/webgpu_simulator.ts";
 import { chooseBackend, createBackendSimulator } from "../../lib/qnn/backend.ts";
-import { assertClose, randomProblem } from "./_problems.ts";
+import { assertClose, direction, randomProblem, sameBits } from "./_problems.ts";
 
 const found = await findAdapter();
 const adapter = found.adapter;
@@ -58,18 +58,65 @@ for (const [i, { spec, B }] of CASES.entries()) {
   });
 }
 
+// Forward mode and Hessian-vector products against the WebAssembly backend in float64, which
+// hvp_test.ts checks against differences of reference parameter-shift gradients: P in
+// {4, 9, 16} and d in {1, 2, 3} between the cases.
+const HVP_CASES: { spec: ModelSpec; B: number }[] = [
+  { spec: { P: 4, d: 3 }, B: 3 },
+  { spec: { P: 9, d: 2, aggregate: "sqrt" }, B: 2 },
+  { spec: { P: 16, d: 1 }, B: 2 },
+];
+
+for (const [i, { spec, B }] of HVP_CASES.entries()) {
+  const name = `P=${spec.P} d=${spec.d} ${spec.aggregate ?? "mean"}`;
+  Deno.test({
+    name: gpuTestName(`webgpu vs wasm f64: jvp, H v, G v, C v, each product alone (${name}, f32)`),
+    ignore: !adapter,
+    fn: async () => {
+      const { params, images, labels } = randomProblem(spec, B, 200 + i);
+      const v = direction(modelParamCount(spec), i);
+      const gpu = await createWebGpuSimulator(spec, {
+        precision: "f32",
+        adapter: adapter!,
+        hvp: true,
+      });
+      const ref = await createSimulator(spec, { precision: "f64", hvp: true, workers: 0 });
+      try {
+        assertClose(await gpu.jvp(params, images, v), await ref.jvp(params, images, v), TOL, "jvp");
+        const a = await gpu.hvp(params, images, labels, v);
+        const b = await ref.hvp(params, images, labels, v);
+        for (const k of ["hvp", "gaussNewton", "curvature", "grad"] as const) {
+          assertClose(a[k], b[k], TOL, k);
+        }
+        assertClose([a.loss], [b.loss], TOL, "loss");
+        for (const kind of ["full", "curvature", "gaussNewton"] as const) {
+          const want = kind === "full" ? b.hvp : kind === "curvature" ? b.curvature : b.gaussNewton;
+          assertClose(
+            await gpu.hessianProduct(params, images, labels, v, kind),
+            want,
+            TOL,
+            `hessianProduct ${kind}`,
+          );
+        }
+      } finally {
+        gpu.close();
+        ref.close();
+      }
+    },
+  });
+}
+
 Deno.test({
-  name: gpuTestName("webgpu: more than one chunk, vjp, and jvp/hvp served by WebAssembly agree"),
+  name: gpuTestName("webgpu: two chunks agree with wasm f32 (loss, vjp, jvp, hvp)"),
   ignore: !adapter,
   fn: async () => {
-    const spec: ModelSpec = { P: 4, d: 2 };
+    const spec: ModelSpec = { P: 4, d: 1 };
     const n = 1003; // two chunks (1000 + 3)
     const { params, images, labels } = randomProblem(spec, n, 7);
     const gpu = await createWebGpuSimulator(spec, {
       precision: "f32",
       adapter: adapter!,
       hvp: true,
-      workers: 0,
     });
     const wasm = await createSimulator(spec, { precision: "f32", hvp: true, workers: 0 });
     try {
@@ -87,15 +134,65 @@ Deno.test({
         TOL,
         "vjp",
       );
-      const v = Float64Array.from({ length: modelParamCount(spec) }, (_, k) => Math.cos(k));
-      const few = images.subarray(0, 3 * 196);
-      assertClose(await gpu.jvp(params, few, v), await wasm.jvp(params, few, v), 0, "jvp");
-      const h = await gpu.hvp(params, few, labels.subarray(0, 3), v);
-      const hw = await wasm.hvp(params, few, labels.subarray(0, 3), v);
-      assertClose(h.hvp, hw.hvp, 0, "hvp");
+      const v = direction(modelParamCount(spec), 5);
+      assertClose(await gpu.jvp(params, images, v), await wasm.jvp(params, images, v), TOL, "jvp");
+      const h = await gpu.hvp(params, images, labels, v);
+      const hw = await wasm.hvp(params, images, labels, v);
+      for (const k of ["hvp", "gaussNewton", "curvature", "grad"] as const) {
+        assertClose(h[k], hw[k], TOL, `two chunks: ${k}`);
+      }
     } finally {
       gpu.close();
       wasm.close();
+    }
+  },
+});
+
+Deno.test({
+  name: gpuTestName(
+    "webgpu: hvp, hessianProduct and hessianAt need hvp: true; bad input fails; hessianAt",
+  ),
+  ignore: !adapter,
+  fn: async () => {
+    const spec: ModelSpec = { P: 4, d: 1 };
+    const { params, images, labels } = randomProblem(spec, 2, 9);
+    const v = direction(modelParamCount(spec), 1);
+    const plain = await createWebGpuSimulator(spec, { precision: "f32", adapter: adapter! });
+    try {
+      await rejects(() => plain.hvp(params, images, labels, v), /hvp: true/);
+      await rejects(() => plain.hessianProduct(params, images, labels, v, "full"), /hvp: true/);
+      throws(() => plain.hessianAt(params, images, labels), /hvp: true/);
+      // jvp needs no hvp buffers.
+      equal((await plain.jvp(params, images, v)).length, 20);
+    } finally {
+      plain.close();
+    }
+    const sim = await createWebGpuSimulator(spec, {
+      precision: "f32",
+      adapter: adapter!,
+      hvp: true,
+    });
+    try {
+      await rejects(
+        // @ts-expect-error: a kind that does not exist
+        () => sim.hessianProduct(params, images, labels, v, "diagonal"),
+        /kind must be/,
+      );
+      await rejects(() => sim.hvp(params, images, labels, v.subarray(1)), /v has length/);
+      // hessianAt recomputes the point for every product: hessianProduct's numbers, bit for bit.
+      const at = sim.hessianAt(params, images, labels);
+      const all = await sim.hvp(params, images, labels, v);
+      ok(sameBits(await at.product(v, "curvature"), all.curvature), "hessianAt curvature");
+      ok(sameBits(await at.product(v, "gaussNewton"), all.gaussNewton), "hessianAt Gauss-Newton");
+      ok(
+        sameBits(
+          await at.product(v, "full"),
+          await sim.hessianProduct(params, images, labels, v, "full"),
+        ),
+        "hessianAt full",
+      );
+    } finally {
+      sim.close();
     }
   },
 });
@@ -112,7 +209,7 @@ Deno.test("backend choice: wasm stays wasm; auto never picks a software adapter"
 
 Deno.test({
   name: gpuTestName(
-    'qnn-check: "backend": "webgpu" (and --backend) agree with wasm within f32 tolerance',
+    'qnn-check: "backend": "webgpu" (and --backend) agree with wasm within f32 tolerance, H v too',
   ),
   ignore: !adapter,
   fn: async () => {
@@ -132,6 +229,9 @@ Deno.test({
         (_, p) => Array.from(params.subarray(p * nPhi, (p + 1) * nPhi)),
       ),
       bias: Array.from(params.subarray(P * nPhi)),
+      // A direction: the output then carries H v and G v, computed on the GPU too.
+      v_phi: Array.from({ length: P }, (_, p) => Array.from(direction(nPhi, 40 + p))),
+      v_bias: Array.from(direction(196, 50)),
     };
     const tool = new URL("../../tools/qnn_check.ts", import.meta.url).pathname;
     const run = async (extra: string[], body: unknown) => {
@@ -156,6 +256,9 @@ Deno.test({
       assertClose(g.logits.flat(), wasm.json.logits.flat(), TOL, "logits");
       assertClose(g.grad_phi.flat(), wasm.json.grad_phi.flat(), TOL, "grad_phi");
       assertClose(g.grad_bias, wasm.json.grad_bias, TOL, "grad_bias");
+      for (const k of ["hvp_phi", "hvp_bias", "gn_phi", "gn_bias"]) {
+        assertClose(g[k].flat(), wasm.json[k].flat(), TOL, k);
+      }
     }
   },
 });

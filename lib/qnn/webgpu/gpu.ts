@@ -20,6 +20,12 @@ export const KERNELS = [
   "sweep_left",
   "sweep_right",
   "ptrace_reduce",
+  "build_unitary_tangent",
+  "encode_tangent",
+  "measure_tangent",
+  "encode_backward_tangent",
+  "sweep_left_tangent",
+  "sweep_right_tangent",
 ] as const;
 
 /** A kernel's name. */
@@ -28,7 +34,7 @@ export type Kernel = typeof KERNELS[number];
 /** Bytes between two dispatches' arguments (the usual minUniformBufferOffsetAlignment). */
 const ARG_STRIDE = 256;
 const ARG_WORDS = 16;
-const SLOTS = 5;
+const SLOTS = 8; // storage buffers per dispatch: the guaranteed minimum of every adapter
 
 type Step =
   | { kind: "dispatch"; kernel: Kernel; bufs: GPUBuffer[]; args: number[]; groups: number[] }
@@ -227,6 +233,11 @@ export class Batch {
   clear(buf: GPUBuffer): this {
     this.steps.push({ kind: "clear", buf });
     return this;
+  }
+
+  /** Floats read back so far: where the next `read` lands in `run`'s result. */
+  get readFloats(): number {
+    return this.reads.reduce((n, r) => n + r.bytes / 4, 0);
   }
 
   /** Reads `floats` floats of buf from float `offset` back after the run (in call order). */
