@@ -19,9 +19,10 @@
  * way `blocks: "auto"` takes (lib/qnn/block_method.ts; "forward/backward" when the halves differ).
  *
  * `--backend wasm | webgpu | auto` (default wasm) picks the simulator of the `train_step` and
- * `forward` rows; the header names the adapter. With webgpu the `gemm` rows (the WebAssembly
- * kernel) are left out, and `--hessian` is refused: its products are not on the GPU. No GPU
- * figure goes into the docs unless it was measured on that GPU.
+ * `forward` rows and of `--hessian`'s; the header names the adapter. With webgpu the `gemm`
+ * rows (the WebAssembly kernel) are left out, `--hessian` has its f32 rows only (WGSL has no
+ * float64), and `--costs` is refused (the cost model is the CPU's). No GPU figure goes into the
+ * docs unless it was measured on that GPU.
  *
  * Prints a table; `--json` prints one JSON object per line instead: `{ name, P, d, B, seconds,
  * samples_qnn_per_s, gflops, fraction_of_ceiling, pytorch_seconds, speedup }`. Times are the best
@@ -69,7 +70,7 @@ const USAGE =
   "usage: deno task bench [--json] [--quick] [--hessian | --blocks] [--backend wasm|webgpu|auto]\n" +
   "       [--costs FILE]\n" +
   "  --backend  simulator of the train_step and forward rows (default wasm)\n" +
-  "  --hessian  gradient and Hessian-vector product rows (f32, f64) instead\n" +
+  "  --hessian  gradient and Hessian-vector product rows (f32, f64; webgpu: f32) instead\n" +
   "  --blocks  unitaries + GEMMs against layers on the states, for shallow circuits, instead\n" +
   "  --json   one JSON object per line instead of the table\n" +
   "  --quick  one timed run per row instead of the best of 5\n" +
@@ -85,6 +86,10 @@ if (!BACKENDS.includes(backend)) {
 }
 if (costsAt >= 0 && !costsFile) {
   console.error(`bench: --costs needs a file\n${USAGE}`);
+  Deno.exit(2);
+}
+if (costsFile && backend !== "wasm") {
+  console.error(`bench: --costs writes the CPU cost model: use it with --backend wasm\n${USAGE}`);
   Deno.exit(2);
 }
 for (const a of args) {
@@ -236,7 +241,13 @@ async function benchGemm(n: number, cores: number): Promise<Row> {
 
 /** Best-of-reps seconds of gradient and H v calls in one precision (after a warm-up). */
 async function timeHessian(P: number, d: number, B: number, precision: "f32" | "f64") {
-  const sim = await createSimulator({ P, d }, { precision, hvp: true, hessianCacheImages: B });
+  const sim = await createBackendSimulator({ P, d }, {
+    precision,
+    hvp: true,
+    hessianCacheImages: B,
+    backend,
+  });
+  ranOn ||= sim.note;
   const { params, images, labels } = inputs(P, d, B);
   const v = params.map((_, i) => Math.cos(i));
   try {
@@ -288,10 +299,12 @@ async function benchHessian(): Promise<void> {
       return "?";
     }
   };
+  const gpu = backend !== "wasm";
   if (!json) {
     console.log(
       `gradient and exact H v (${navigator.hardwareConcurrency} cores, load average ` +
-        `${loadNow()} before; best of ${reps}); ratio = seconds / f32 gradient of the same model`,
+        `${loadNow()} before; backend ${backend}; best of ${reps}); ratio = seconds / f32 ` +
+        `gradient of the same model`,
     );
     console.log(
       ["name", "P", "d", "B", "seconds", "ratio"].map((h, i) => h.padStart([14, 3, 3, 5, 9, 7][i]))
@@ -314,23 +327,26 @@ async function benchHessian(): Promise<void> {
   const hv: number[] = [], cv: number[] = [], gv: number[] = [], f64Ratio: number[] = [];
   for (const P of [4, 9, 16]) {
     const f32 = await timeHessian(P, 50, 1000, "f32");
-    const f64 = await timeHessian(P, 50, 1000, "f64");
+    if (P === 4 && !json) console.log(ranOn);
     hv.push(f32.point / f32.grad);
     cv.push(f32.curvature / f32.grad);
     gv.push(f32.gaussNewton / f32.grad);
-    f64Ratio.push(f64.grad / f32.grad);
     out("grad_f32", P, 50, 1000, f32.grad, 1);
     out("hvp_f32", P, 50, 1000, f32.hvp, f32.hvp / f32.grad);
     out("hv_only_f32", P, 50, 1000, f32.full, f32.full / f32.grad);
     out("hv_point_f32", P, 50, 1000, f32.point, f32.point / f32.grad);
     out("cv_point_f32", P, 50, 1000, f32.curvature, f32.curvature / f32.grad);
     out("gv_point_f32", P, 50, 1000, f32.gaussNewton, f32.gaussNewton / f32.grad);
+    if (gpu) continue; // float32 only
+    const f64 = await timeHessian(P, 50, 1000, "f64");
+    f64Ratio.push(f64.grad / f32.grad);
     out("grad_f64", P, 50, 1000, f64.grad, f64.grad / f32.grad);
     out("hvp_f64", P, 50, 1000, f64.hvp, f64.hvp / f32.grad);
     out("hv_only_f64", P, 50, 1000, f64.full, f64.full / f32.grad);
     out("hv_point_f64", P, 50, 1000, f64.point, f64.point / f32.grad);
     out("hv_point_f64/f64", P, 50, 1000, f64.point, f64.point / f64.grad);
   }
+  if (gpu) return;
   const sim = await createSimulator({ P: 4, d: 1 }, { precision: "f64" });
   const { params, images, labels } = inputs(4, 1, 2);
   try {
@@ -430,10 +446,6 @@ if (args.has("--blocks")) {
 }
 
 if (args.has("--hessian")) {
-  if (backend !== "wasm") {
-    console.error("bench: --hessian measures the WebAssembly backend only (H v is not on the GPU)");
-    Deno.exit(2);
-  }
   await benchHessian();
   Deno.exit(0);
 }
