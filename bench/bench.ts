@@ -162,8 +162,9 @@ function inputs(P: number, d: number, B: number) {
   return { params, images, labels };
 }
 
-/** What the model rows ran on (the first model's backend note). */
+/** What the model rows ran on (the first model's backend note), and whether that is WebGPU. */
 let ranOn = "";
+let onGpu = false;
 
 /** Best seconds of a lossGrad and of a forward pass over the same inputs, after a warm-up. */
 async function timeTrainForward(
@@ -248,12 +249,14 @@ async function timeHessian(P: number, d: number, B: number, precision: "f32" | "
     backend,
   });
   ranOn ||= sim.note;
+  onGpu ||= sim.backend === "webgpu";
   const { params, images, labels } = inputs(P, d, B);
   const v = params.map((_, i) => Math.cos(i));
   try {
     await sim.lossGrad(params, images, labels);
     await sim.hvp(params, images, labels, v);
-    // Products at one point, as the Hessian step makes them (the first one keeps the states).
+    // Products at one point, as the Hessian step makes them (on wasm the first one keeps the
+    // states; webgpu keeps none).
     const point = sim.hessianAt(params, images, labels);
     await point.product(v, "full");
     const grad: number[] = [], hvp: number[] = [], full: number[] = [];
@@ -299,7 +302,6 @@ async function benchHessian(): Promise<void> {
       return "?";
     }
   };
-  const gpu = backend !== "wasm";
   if (!json) {
     console.log(
       `gradient and exact H v (${navigator.hardwareConcurrency} cores, load average ` +
@@ -337,7 +339,7 @@ async function benchHessian(): Promise<void> {
     out("hv_point_f32", P, 50, 1000, f32.point, f32.point / f32.grad);
     out("cv_point_f32", P, 50, 1000, f32.curvature, f32.curvature / f32.grad);
     out("gv_point_f32", P, 50, 1000, f32.gaussNewton, f32.gaussNewton / f32.grad);
-    if (gpu) continue; // float32 only
+    if (onGpu) continue; // float32 only
     const f64 = await timeHessian(P, 50, 1000, "f64");
     f64Ratio.push(f64.grad / f32.grad);
     out("grad_f64", P, 50, 1000, f64.grad, f64.grad / f32.grad);
@@ -346,7 +348,7 @@ async function benchHessian(): Promise<void> {
     out("hv_point_f64", P, 50, 1000, f64.point, f64.point / f32.grad);
     out("hv_point_f64/f64", P, 50, 1000, f64.point, f64.point / f64.grad);
   }
-  if (gpu) return;
+  if (onGpu) return;
   const sim = await createSimulator({ P: 4, d: 1 }, { precision: "f64" });
   const { params, images, labels } = inputs(4, 1, 2);
   try {

@@ -30,6 +30,23 @@ const CASES: { spec: ModelSpec; B: number }[] = [
 ];
 const TOL = 1e-4; // the f32 tolerance of fast_vs_reference_test.ts
 
+/** assertClose on each QNN's block of a parameter vector and on the bias part, each on its own. */
+function assertBlocksClose(
+  a: Float64Array,
+  b: Float64Array,
+  spec: ModelSpec,
+  tol: number,
+  what: string,
+): void {
+  const nPhi = qnnParamCount(spec.d);
+  for (let p = 0; p < spec.P; p++) {
+    const [s, e] = [p * nPhi, (p + 1) * nPhi];
+    assertClose(a.subarray(s, e), b.subarray(s, e), tol, `${what}, QNN ${p}`);
+  }
+  const off = spec.P * nPhi;
+  assertClose(a.subarray(off), b.subarray(off), tol, `${what}, bias`);
+}
+
 for (const [i, { spec, B }] of CASES.entries()) {
   const name = `P=${spec.P} d=${spec.d} ${spec.aggregate ?? "mean"}`;
   Deno.test({
@@ -86,14 +103,15 @@ for (const [i, { spec, B }] of HVP_CASES.entries()) {
         const a = await gpu.hvp(params, images, labels, v);
         const b = await ref.hvp(params, images, labels, v);
         for (const k of ["hvp", "gaussNewton", "curvature", "grad"] as const) {
-          assertClose(a[k], b[k], TOL, k);
+          assertBlocksClose(a[k], b[k], spec, TOL, k);
         }
         assertClose([a.loss], [b.loss], TOL, "loss");
         for (const kind of ["full", "curvature", "gaussNewton"] as const) {
           const want = kind === "full" ? b.hvp : kind === "curvature" ? b.curvature : b.gaussNewton;
-          assertClose(
+          assertBlocksClose(
             await gpu.hessianProduct(params, images, labels, v, kind),
             want,
+            spec,
             TOL,
             `hessianProduct ${kind}`,
           );
@@ -126,11 +144,12 @@ Deno.test({
       ];
       assertClose(a.logits, b.logits, TOL, "logits");
       assertClose([a.loss], [b.loss], TOL, "loss");
-      assertClose(a.grad, b.grad, TOL, "grad");
+      assertBlocksClose(a.grad, b.grad, spec, TOL, "grad");
       const cot = Float64Array.from({ length: n * 10 }, (_, k) => Math.sin(k) / n);
-      assertClose(
+      assertBlocksClose(
         await gpu.vjp(params, images, cot),
         await wasm.vjp(params, images, cot),
+        spec,
         TOL,
         "vjp",
       );
@@ -139,7 +158,7 @@ Deno.test({
       const h = await gpu.hvp(params, images, labels, v);
       const hw = await wasm.hvp(params, images, labels, v);
       for (const k of ["hvp", "gaussNewton", "curvature", "grad"] as const) {
-        assertClose(h[k], hw[k], TOL, `two chunks: ${k}`);
+        assertBlocksClose(h[k], hw[k], spec, TOL, `two chunks: ${k}`);
       }
     } finally {
       gpu.close();
@@ -162,7 +181,7 @@ Deno.test({
       await rejects(() => plain.hvp(params, images, labels, v), /hvp: true/);
       await rejects(() => plain.hessianProduct(params, images, labels, v, "full"), /hvp: true/);
       throws(() => plain.hessianAt(params, images, labels), /hvp: true/);
-      // jvp needs no hvp buffers.
+      // jvp needs no hvp: true.
       equal((await plain.jvp(params, images, v)).length, 20);
     } finally {
       plain.close();
@@ -179,7 +198,8 @@ Deno.test({
         /kind must be/,
       );
       await rejects(() => sim.hvp(params, images, labels, v.subarray(1)), /v has length/);
-      // hessianAt recomputes the point for every product: hessianProduct's numbers, bit for bit.
+      // hessianAt recomputes the point for every product: hessianProduct's numbers, bit for bit
+      // (their values are checked against the WebAssembly backend above).
       const at = sim.hessianAt(params, images, labels);
       const all = await sim.hvp(params, images, labels, v);
       ok(sameBits(await at.product(v, "curvature"), all.curvature), "hessianAt curvature");

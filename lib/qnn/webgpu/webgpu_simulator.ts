@@ -11,8 +11,8 @@
  * per-sample partial traces, the gradient sweeps), with their tangents. The calling thread does
  * the float64 scalar work with the WebAssembly scalar kernels, as the WebAssembly backend does:
  * gate angles, the per-sample 2x2 encoding gates, block A (one state), the encoding-angle
- * gradients from the partial traces, the loss and its derivatives in the logits, and every sum
- * over samples or chunks.
+ * gradients from the partial traces, the loss and its derivatives in the logits, and the sums of
+ * per-sample results over samples and chunks (the sweep matrices are summed on the GPU).
  *
  * @module
  */
@@ -94,7 +94,7 @@ interface QnnGpu {
   ptC: GPUBuffer;
 }
 
-/** Per-QNN buffers of forward-mode calls: tangents, and the Gauss-Newton product's own. */
+/** Per-QNN buffers of forward-mode calls (jvp, hvp): the tangents of the forward pass. */
 interface QnnTangentGpu {
   dgates: GPUBuffer;
   dpsiA: GPUBuffer;
@@ -106,6 +106,10 @@ interface QnnTangentGpu {
   dpsi3: GPUBuffer;
   dpsi4: GPUBuffer;
   dy: GPUBuffer;
+}
+
+/** Per-QNN buffers of Hessian-vector products: the reverse sweep's tangents, the Gauss-Newton's. */
+interface QnnHvpGpu {
   dMB: GPUBuffer;
   dMC: GPUBuffer;
   dR1: GPUBuffer;
@@ -128,9 +132,9 @@ interface Adjoint {
   ptC: GPUBuffer;
 }
 
-/** The forward-mode buffers of all QNNs, and the shared ones. */
-interface TangentGpu {
-  qnn: QnnTangentGpu[];
+/** The Hessian-vector product buffers of all QNNs, and the shared ones. */
+interface HvpGpu {
+  qnn: QnnHvpGpu[];
   cot2: GPUBuffer;
   bufZ: GPUBuffer;
   bufW: GPUBuffer;
@@ -180,7 +184,8 @@ class GpuSimulator implements WebGpuSimulator {
   readonly #w: number;
   readonly #pixel: Int32Array;
   readonly #hvpAllowed: boolean;
-  #tangentBufs: TangentGpu | undefined;
+  #tangentBufs: QnnTangentGpu[] | undefined;
+  #hvpBufs: HvpGpu | undefined;
   /** The parameters of the current gradient or product call (#backprop, #hvp set them). */
   #params: Float64Array = new Float64Array(0);
   #queue: Promise<unknown> = Promise.resolve();
@@ -247,20 +252,28 @@ class GpuSimulator implements WebGpuSimulator {
   }
 
   /** The buffers of forward-mode calls, made on the first one. */
-  #tangent(): TangentGpu {
+  #tangent(): QnnTangentGpu[] {
     const gpu = this.#gpu, d = this.spec.d;
-    this.#tangentBufs ??= {
+    this.#tangentBufs ??= this.#q.map(() => ({
+      dgates: gpu.buffer(2 * d * 64 * 4),
+      dpsiA: gpu.buffer(512 * 4),
+      dUB: this.#square(),
+      dUC: this.#square(),
+      du1: this.#perSample(64),
+      du2: this.#perSample(64),
+      dpsi1: this.#batchBuffer(),
+      dpsi3: this.#batchBuffer(),
+      dpsi4: this.#batchBuffer(),
+      dy: this.#perSample(OUTPUTS),
+    }));
+    return this.#tangentBufs;
+  }
+
+  /** The buffers of Hessian-vector products, made on the first one. */
+  #hvpBuffers(): HvpGpu {
+    const gpu = this.#gpu, d = this.spec.d;
+    this.#hvpBufs ??= {
       qnn: this.#q.map(() => ({
-        dgates: gpu.buffer(2 * d * 64 * 4),
-        dpsiA: gpu.buffer(512 * 4),
-        dUB: this.#square(),
-        dUC: this.#square(),
-        du1: this.#perSample(64),
-        du2: this.#perSample(64),
-        dpsi1: this.#batchBuffer(),
-        dpsi3: this.#batchBuffer(),
-        dpsi4: this.#batchBuffer(),
-        dy: this.#perSample(OUTPUTS),
         dMB: this.#square(),
         dMC: this.#square(),
         dR1: this.#perSample(64),
@@ -283,7 +296,7 @@ class GpuSimulator implements WebGpuSimulator {
       bufW: this.#batchBuffer(),
       dRowTrace: gpu.buffer(d * 256 * 32 * 4),
     };
-    return this.#tangentBufs;
+    return this.#hvpBufs;
   }
 
   /** Runs calls one at a time: they share the buffers. */
@@ -316,11 +329,12 @@ class GpuSimulator implements WebGpuSimulator {
     const { d } = this.spec;
     const h = this.#host, f64 = this.#f64, k = h.k;
     const t = v ? this.#tangent() : undefined;
+    const hb = mode === "hvp" ? this.#hvpBuffers() : undefined;
     const off = biasOffset(this.spec);
     f64.set(params.subarray(off), h.bias / 8);
     const batch = this.#gpu.batch();
     for (let p = 0; p < this.spec.P; p++) {
-      const r = h.qnn[p], g = this.#q[p], tg = t?.qnn[p];
+      const r = h.qnn[p], g = this.#q[p], tg = t?.[p];
       const phi = params.subarray(p * this.#nPhi, (p + 1) * this.#nPhi);
       const dphi = v?.subarray(p * this.#nPhi, (p + 1) * this.#nPhi);
       const gatesT = new Float32Array(2 * d * 64), dgatesT = new Float32Array(2 * d * 64);
@@ -390,7 +404,8 @@ class GpuSimulator implements WebGpuSimulator {
         zero(r.gradX, FEATURES);
         zero(r.lamA, 512);
         if (mode === "hvp") {
-          batch.clear(tg!.dMB).clear(tg!.dMC).clear(tg!.gn.MB).clear(tg!.gn.MC);
+          const hg = hb!.qnn[p];
+          batch.clear(hg.dMB).clear(hg.dMC).clear(hg.gn.MB).clear(hg.gn.MC);
           for (
             const [phiAt, xAt, lamAt] of [[r.cGradPhi, r.cGradX, r.cLamA], [
               r.gGradPhi,
@@ -486,7 +501,7 @@ class GpuSimulator implements WebGpuSimulator {
       up(this.#q[p].u1, h.u1);
       up(this.#q[p].u2, h.u2);
       if (tangent) {
-        const tg = this.#tangent().qnn[p];
+        const tg = this.#tangent()[p];
         up(tg.du1, h.du1);
         up(tg.du2, h.du2);
       }
@@ -541,7 +556,7 @@ class GpuSimulator implements WebGpuSimulator {
     const batch = this.#gpu.batch();
     const dims = [nb, ld], groups = [Math.ceil(nb / 64)];
     this.#q.forEach((g, p) => {
-      const tg = t.qnn[p];
+      const tg = t[p];
       batch.dispatch("encode_tangent", [g.psiA, tg.dpsiA, g.u1, tg.du1, g.psi1, tg.dpsi1], [
         nb,
         ld,
@@ -640,10 +655,10 @@ class GpuSimulator implements WebGpuSimulator {
     cot2: Float32Array,
     parts: Parts,
   ): Promise<void> {
-    const ld = this.#ld, t = this.#tangent();
+    const ld = this.#ld, t = this.#tangent(), hb = this.#hvpBuffers();
     this.#gpu.write(this.#cot, cot);
-    this.#gpu.write(t.cot2, cot2);
-    const X = this.#bufX, Y = this.#bufY, Z = t.bufZ, W = t.bufW;
+    this.#gpu.write(hb.cot2, cot2);
+    const X = this.#bufX, Y = this.#bufY, Z = hb.bufZ, W = hb.bufW;
     const tangentSweep = parts !== "gaussNewton",
       gnSweep = parts === "all" || parts === "gaussNewton";
     const blocks = Math.ceil(nb / BLK);
@@ -651,17 +666,17 @@ class GpuSimulator implements WebGpuSimulator {
     const obs = (psi: GPUBuffer, c: GPUBuffer, lam: GPUBuffer, acc: number) =>
       batch.dispatch("observe_adjoint", [psi, c, lam], [nb, ld, acc], [Math.ceil(nb / 64), 64]);
     const at = this.#q.map((g, p) => {
-      const tg = t.qnn[p];
+      const tg = t[p], hg = hb.qnn[p];
       const from = { tangent: batch.readFloats, gn: 0 };
       if (tangentSweep) {
         // The output adjoint is linear in the state at a fixed cotangent: its tangent is
         // obs(dpsi4; cot), plus obs(psi4; cot2) for the full product (linear in the cotangent).
         obs(g.psi4, this.#cot, X, 0);
         obs(tg.dpsi4, this.#cot, Y, 0);
-        if (parts === "full") obs(g.psi4, t.cot2, Y, 1);
+        if (parts === "full") obs(g.psi4, hb.cot2, Y, 1);
         const steps = [
-          [g.UC, tg.dUC, g.MC, tg.dMC, g.psi3, tg.dpsi3, g.u2, tg.du2, g.R2, tg.dR2, X, Y, Z, W],
-          [g.UB, tg.dUB, g.MB, tg.dMB, g.psi1, tg.dpsi1, g.u1, tg.du1, g.R1, tg.dR1, Z, W, X, Y],
+          [g.UC, tg.dUC, g.MC, hg.dMC, g.psi3, tg.dpsi3, g.u2, tg.du2, g.R2, hg.dR2, X, Y, Z, W],
+          [g.UB, tg.dUB, g.MB, hg.dMB, g.psi1, tg.dpsi1, g.u1, tg.du1, g.R1, hg.dR1, Z, W, X, Y],
         ] as const;
         for (const [U, dU, M, dM, psi, dpsi, u, du, R, dR, lo, dlo, li, dli] of steps) {
           // (lam, dlam) before the block: (U^H lo, U^H dlo + dU^H lo).
@@ -676,12 +691,12 @@ class GpuSimulator implements WebGpuSimulator {
           ]);
         }
         batch.dispatch("row_sums", [X, g.lamPart], [nb, ld], [8, blocks]);
-        batch.dispatch("row_sums", [Y, tg.dlamPart], [nb, ld], [8, blocks]);
-        for (const buf of [g.R2, tg.dR2, g.R1, tg.dR1]) batch.read(buf, 64 * ld);
-        batch.read(g.lamPart, blocks * 512).read(tg.dlamPart, blocks * 512);
+        batch.dispatch("row_sums", [Y, hg.dlamPart], [nb, ld], [8, blocks]);
+        for (const buf of [g.R2, hg.dR2, g.R1, hg.dR1]) batch.read(buf, 64 * ld);
+        batch.read(g.lamPart, blocks * 512).read(hg.dlamPart, blocks * 512);
       }
       from.gn = batch.readFloats;
-      if (gnSweep) this.#recordAdjoint(batch, g, t.cot2, tg.gn, nb);
+      if (gnSweep) this.#recordAdjoint(batch, g, hb.cot2, hg.gn, nb);
       return from;
     });
     const out = await batch.run();
@@ -802,19 +817,19 @@ class GpuSimulator implements WebGpuSimulator {
    * the Gauss-Newton product's plain sweeps.
    */
   async #finishTangent(v: Float64Array, parts: Parts): Promise<void> {
-    const d = this.spec.d, t = this.#tangent();
+    const d = this.spec.d, t = this.#tangent(), hb = this.#hvpBuffers();
     const tangentSweep = parts !== "gaussNewton",
       gnSweep = parts === "all" || parts === "gaussNewton";
     const batch = this.#gpu.batch();
     const at = this.#q.map((g, p) => {
-      const tg = t.qnn[p];
+      const tg = t[p], hg = hb.qnn[p];
       const from = { tangent: batch.readFloats, gn: 0 };
       if (tangentSweep) {
-        const sweeps = [[g.MB, tg.dMB, g.ptB, tg.dptB, 0], [
+        const sweeps = [[g.MB, hg.dMB, g.ptB, hg.dptB, 0], [
           g.MC,
-          tg.dMC,
+          hg.dMC,
           g.ptC,
-          tg.dptC,
+          hg.dptC,
           1,
         ]] as const;
         for (const [W, dW, pt, dpt, b] of sweeps) {
@@ -824,18 +839,18 @@ class GpuSimulator implements WebGpuSimulator {
             batch.dispatch("sweep_left_tangent", [g.gates, tg.dgates, W, dW], [goff], [256]);
             batch.dispatch(
               "sweep_right_tangent",
-              [g.gates, tg.dgates, W, dW, this.#rowTrace, t.dRowTrace],
+              [g.gates, tg.dgates, W, dW, this.#rowTrace, hb.dRowTrace],
               [goff, cz, l * 8192],
               [256],
             );
           }
           batch.dispatch("ptrace_reduce", [this.#rowTrace, pt], [d], [d]);
-          batch.dispatch("ptrace_reduce", [t.dRowTrace, dpt], [d], [d]);
+          batch.dispatch("ptrace_reduce", [hb.dRowTrace, dpt], [d], [d]);
         }
-        for (const buf of [g.ptB, g.ptC, tg.dptB, tg.dptC]) batch.read(buf, d * 64);
+        for (const buf of [g.ptB, g.ptC, hg.dptB, hg.dptC]) batch.read(buf, d * 64);
       }
       from.gn = batch.readFloats;
-      if (gnSweep) this.#recordSweeps(batch, g, tg.gn);
+      if (gnSweep) this.#recordSweeps(batch, g, hg.gn);
       return from;
     });
     const traces = await batch.run();
