@@ -69,7 +69,7 @@ const args = new Set(argv);
 const USAGE =
   "usage: deno task bench [--json] [--quick] [--hessian | --blocks] [--backend wasm|webgpu|auto]\n" +
   "       [--costs FILE]\n" +
-  "  --backend  simulator of the train_step and forward rows (default wasm)\n" +
+  "  --backend  simulator of the train_step and forward rows, and of --hessian (default wasm)\n" +
   "  --hessian  gradient and Hessian-vector product rows (f32, f64; webgpu: f32) instead\n" +
   "  --blocks  unitaries + GEMMs against layers on the states, for shallow circuits, instead\n" +
   "  --json   one JSON object per line instead of the table\n" +

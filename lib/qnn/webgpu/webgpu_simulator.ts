@@ -406,13 +406,9 @@ class GpuSimulator implements WebGpuSimulator {
         if (mode === "hvp") {
           const hg = hb!.qnn[p];
           batch.clear(hg.dMB).clear(hg.dMC).clear(hg.gn.MB).clear(hg.gn.MC);
-          for (
-            const [phiAt, xAt, lamAt] of [[r.cGradPhi, r.cGradX, r.cLamA], [
-              r.gGradPhi,
-              r.gGradX,
-              r.gLamA,
-            ]]
-          ) {
+          const curvature = [r.cGradPhi, r.cGradX, r.cLamA];
+          const gaussNewton = [r.gGradPhi, r.gGradX, r.gLamA];
+          for (const [phiAt, xAt, lamAt] of [curvature, gaussNewton]) {
             zero(phiAt, this.#nPhi);
             zero(xAt, FEATURES);
             zero(lamAt, 512);
@@ -825,13 +821,9 @@ class GpuSimulator implements WebGpuSimulator {
       const tg = t[p], hg = hb.qnn[p];
       const from = { tangent: batch.readFloats, gn: 0 };
       if (tangentSweep) {
-        const sweeps = [[g.MB, hg.dMB, g.ptB, hg.dptB, 0], [
-          g.MC,
-          hg.dMC,
-          g.ptC,
-          hg.dptC,
-          1,
-        ]] as const;
+        const B = [g.MB, hg.dMB, g.ptB, hg.dptB, 0] as const;
+        const C = [g.MC, hg.dMC, g.ptC, hg.dptC, 1] as const;
+        const sweeps = [B, C];
         for (const [W, dW, pt, dpt, b] of sweeps) {
           for (let l = 0; l < d; l++) {
             const goff = (b * d + l) * 64;
