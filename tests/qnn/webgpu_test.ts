@@ -50,7 +50,9 @@ function assertBlocksClose(
 for (const [i, { spec, B }] of CASES.entries()) {
   const name = `P=${spec.P} d=${spec.d} ${spec.aggregate ?? "mean"}`;
   Deno.test({
-    name: gpuTestName(`webgpu vs reference: logits, loss, every gradient entry (${name}, f32)`),
+    name: gpuTestName(
+      `webgpu vs reference: logits, loss, each gradient block and the bias part (${name}, f32)`,
+    ),
     ignore: !adapter,
     fn: async () => {
       const { params, images, labels } = randomProblem(spec, B, 100 + i);
