@@ -104,3 +104,37 @@ export function layerGateGradTangent(
   const rr = mul2(adjoint2(y), mul2(comm, y));
   return [da + dBeta * (rr[3] + rr[5]), db];
 }
+
+/** Partial traces of a layer: 8 per wire ([q][8], layerGateGrad's R), float32 or float64. */
+type LayerTraces = Float32Array | Float64Array;
+
+/**
+ * Adds the derivatives of one layer's 16 angles (alphas at base..base+7 of phi, betas at
+ * base+8..base+15) from its partial traces R to grad; with `tangent`, also their tangents along
+ * dphi, from the traces' tangents dR, to cgrad.
+ *
+ * @example
+ * ```ts
+ * addLayerGrads(phi, layout.layer(d, "B", l), traces, grad);
+ * ```
+ */
+export function addLayerGrads(
+  phi: ArrayLike<number>,
+  base: number,
+  R: LayerTraces,
+  grad: Float64Array,
+  tangent?: { dphi: ArrayLike<number>; dR: LayerTraces; cgrad: Float64Array },
+): void {
+  for (let q = 0; q < 8; q++) {
+    const Rq = R.subarray(q * 8, q * 8 + 8);
+    const beta = phi[base + 8 + q];
+    const [da, db] = layerGateGrad(beta, Rq);
+    grad[base + q] += da;
+    grad[base + 8 + q] += db;
+    if (!tangent) continue;
+    const dRq = tangent.dR.subarray(q * 8, q * 8 + 8);
+    const [ta, tb] = layerGateGradTangent(beta, tangent.dphi[base + 8 + q], Rq, dRq);
+    tangent.cgrad[base + q] += ta;
+    tangent.cgrad[base + 8 + q] += tb;
+  }
+}

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { layerGate, layerGateGrad, layerGateGradTangent, layerGateTangent } from "./gates.ts";
+import { addLayerGrads, layerGate, layerGateTangent } from "./gates.ts";
 import type { KernelExports } from "./kernels.ts";
 import { chunkParts, LDM, type MemoryPlan, type QnnRegion, VECTOR_MAX } from "./plan.ts";
 import { biasOffset, DIM, FEATURES, layout, OUTPUTS, PIXELS, qnnParamCount } from "./spec.ts";
@@ -496,15 +496,13 @@ export class QnnWorkerCompute {
   /** Adds the gradient of a layer's 16 angles (from the partial traces in scratch) to gradPhi. */
   #addLayerGrad(p: number, gradPhi: number, base: number): void {
     const f64 = this.#f64, pt = this.#scratch.ptrace / 8;
-    const phi = this.#plan.params / 8 + p * this.#nPhi, g = gradPhi / 8;
-    for (let q = 0; q < 8; q++) {
-      const [da, db] = layerGateGrad(
-        f64[phi + base + 8 + q],
-        f64.subarray(pt + q * 8, pt + q * 8 + 8),
-      );
-      f64[g + base + q] += da;
-      f64[g + base + 8 + q] += db;
-    }
+    const phi = this.#plan.params / 8 + p * this.#nPhi;
+    addLayerGrads(
+      f64.subarray(phi, phi + this.#nPhi),
+      base,
+      f64.subarray(pt, pt + 64),
+      f64.subarray(gradPhi / 8, gradPhi / 8 + this.#nPhi),
+    );
   }
 
   /**
@@ -1133,19 +1131,9 @@ export class QnnWorkerCompute {
       const dphi = f64.subarray(dat, dat + this.#nPhi);
       const grad = f64.subarray(r.gradPhi / 8, r.gradPhi / 8 + this.#nPhi);
       const cgrad = f64.subarray(h.cGradPhi / 8, h.cGradPhi / 8 + this.#nPhi);
-      const addLayer = (base: number) => {
-        for (let q = 0; q < 8; q++) {
-          const R = f64.subarray(s.ptrace / 8 + q * 8, s.ptrace / 8 + q * 8 + 8);
-          const dR = f64.subarray(hs.dptrace / 8 + q * 8, hs.dptrace / 8 + q * 8 + 8);
-          const beta = phi[base + 8 + q];
-          const [da, db] = layerGateGrad(beta, R);
-          grad[base + q] += da;
-          grad[base + 8 + q] += db;
-          const [ta, tb] = layerGateGradTangent(beta, dphi[base + 8 + q], R, dR);
-          cgrad[base + q] += ta;
-          cgrad[base + 8 + q] += tb;
-        }
-      };
+      const R = f64.subarray(s.ptrace / 8, s.ptrace / 8 + 64);
+      const dR = f64.subarray(hs.dptrace / 8, hs.dptrace / 8 + 64);
+      const addLayer = (base: number) => addLayerGrads(phi, base, R, grad, { dphi, dR, cgrad });
       // The sweeps of finish with their tangents: (W, dW) <- (L W L^H, d(L W L^H)).
       for (const [W, dW, b] of [[r.MB, h.dMB, 1], [r.MC, h.dMC, 2]]) {
         for (let k = 0; k < d; k++) {

@@ -17,7 +17,7 @@
  * @module
  */
 
-import { layerGate, layerGateGrad, layerGateGradTangent, layerGateTangent } from "../gates.ts";
+import { addLayerGrads, layerGate, layerGateTangent } from "../gates.ts";
 import {
   crossEntropyCotangent,
   crossEntropyHessianProduct,
@@ -748,27 +748,18 @@ class GpuSimulator implements WebGpuSimulator {
    */
   #blockGrads(p: number, traces: Float32Array, at: number, gp: number, lamA: number): void {
     const d = this.spec.d, h = this.#host, f64 = this.#f64, r = h.qnn[p];
-    const angles = this.#angles(p);
-    const addLayer = (base: number, R: (q: number) => ArrayLike<number>) => {
-      for (let q = 0; q < 8; q++) {
-        const [da, db] = layerGateGrad(angles[base + 8 + q], R(q));
-        f64[gp / 8 + base + q] += da;
-        f64[gp / 8 + base + 8 + q] += db;
-      }
-    };
+    const angles = this.#angles(p), grad = f64.subarray(gp / 8, gp / 8 + this.#nPhi);
     for (const [b, block] of [[0, "B"], [1, "C"]] as const) {
       for (let l = 0; l < d; l++) {
         const o = at + b * d * 64 + l * 64;
-        addLayer(layout.layer(d, block, l), (q) => traces.subarray(o + q * 8, o + q * 8 + 8));
+        addLayerGrads(angles, layout.layer(d, block, l), traces.subarray(o, o + 64), grad);
       }
     }
+    const ptrace = f64.subarray(h.ptrace / 8, h.ptrace / 8 + 64);
     f64.copyWithin(h.lam / 8, lamA / 8, lamA / 8 + 512);
     for (let l = d - 1; l >= 0; l--) {
       h.k.vec_layer_backward(r.psiA + (l + 1) * 512 * 8, h.lam, r.gates64 + l * 512, 1, h.ptrace);
-      addLayer(
-        layout.layer(d, "A", l),
-        (q) => f64.subarray(h.ptrace / 8 + q * 8, h.ptrace / 8 + q * 8 + 8),
-      );
+      addLayerGrads(angles, layout.layer(d, "A", l), ptrace, grad);
     }
   }
 
@@ -853,19 +844,8 @@ class GpuSimulator implements WebGpuSimulator {
       const phi = this.#angles(p), dphi = v.subarray(p * this.#nPhi, (p + 1) * this.#nPhi);
       const grad = f64.subarray(r.gradPhi / 8, r.gradPhi / 8 + this.#nPhi);
       const cgrad = f64.subarray(r.cGradPhi / 8, r.cGradPhi / 8 + this.#nPhi);
-      // R, dR: a layer's 8 partial traces [q][8] and their tangents (float32 or float64).
-      const addLayer = (base: number, R: Float32Array | Float64Array, dR: typeof R) => {
-        for (let q = 0; q < 8; q++) {
-          const Rq = R.subarray(q * 8, q * 8 + 8), dRq = dR.subarray(q * 8, q * 8 + 8);
-          const beta = phi[base + 8 + q];
-          const [da, db] = layerGateGrad(beta, Rq);
-          grad[base + q] += da;
-          grad[base + 8 + q] += db;
-          const [ta, tb] = layerGateGradTangent(beta, dphi[base + 8 + q], Rq, dRq);
-          cgrad[base + q] += ta;
-          cgrad[base + 8 + q] += tb;
-        }
-      };
+      const addLayer = (base: number, R: Float32Array | Float64Array, dR: typeof R) =>
+        addLayerGrads(phi, base, R, grad, { dphi, dR, cgrad });
       const base = at[p].tangent, dBase = base + 2 * d * 64;
       for (const [b, block] of [[0, "B"], [1, "C"]] as const) {
         for (let l = 0; l < d; l++) {
