@@ -186,8 +186,6 @@ class GpuSimulator implements WebGpuSimulator {
   readonly #hvpAllowed: boolean;
   #tangentBufs: QnnTangentGpu[] | undefined;
   #hvpBufs: HvpGpu | undefined;
-  /** The parameters of the current gradient or product call (#backprop, #hvp set them). */
-  #params: Float64Array = new Float64Array(0);
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
@@ -746,9 +744,16 @@ class GpuSimulator implements WebGpuSimulator {
    * C from partial traces read back at `at` ([B, C][d][64]), and block A's, walked back with the
    * summed adjoint lamA through the float64 states.
    */
-  #blockGrads(p: number, traces: Float32Array, at: number, gp: number, lamA: number): void {
+  #blockGrads(
+    params: Float64Array,
+    p: number,
+    traces: Float32Array,
+    at: number,
+    gp: number,
+    lamA: number,
+  ): void {
     const d = this.spec.d, h = this.#host, f64 = this.#f64, r = h.qnn[p];
-    const angles = this.#angles(p), grad = f64.subarray(gp / 8, gp / 8 + this.#nPhi);
+    const angles = this.#angles(params, p), grad = f64.subarray(gp / 8, gp / 8 + this.#nPhi);
     for (const [b, block] of [[0, "B"], [1, "C"]] as const) {
       for (let l = 0; l < d; l++) {
         const o = at + b * d * 64 + l * 64;
@@ -763,9 +768,9 @@ class GpuSimulator implements WebGpuSimulator {
     }
   }
 
-  /** The angles of QNN p in the parameters of the current gradient or product call. */
-  #angles(p: number): Float64Array {
-    return this.#params.subarray(p * this.#nPhi, (p + 1) * this.#nPhi);
+  /** The angles of QNN p in a parameter (or direction) vector. */
+  #angles(params: Float64Array, p: number): Float64Array {
+    return params.subarray(p * this.#nPhi, (p + 1) * this.#nPhi);
   }
 
   /**
@@ -786,7 +791,7 @@ class GpuSimulator implements WebGpuSimulator {
   }
 
   /** The block gradients: sweeps on the GPU, partial traces to gradients on the host. */
-  async #finish(): Promise<Float64Array> {
+  async #finish(params: Float64Array): Promise<Float64Array> {
     const batch = this.#gpu.batch();
     const at = this.#q.map((g) => {
       const from = batch.readFloats;
@@ -794,7 +799,7 @@ class GpuSimulator implements WebGpuSimulator {
       return from;
     });
     const traces = await batch.run();
-    this.#host.qnn.forEach((r, p) => this.#blockGrads(p, traces, at[p], r.gradPhi, r.lamA));
+    this.#host.qnn.forEach((r, p) => this.#blockGrads(params, p, traces, at[p], r.gradPhi, r.lamA));
     return this.#collect((r) => [r.gradPhi, r.gradX]);
   }
 
@@ -803,7 +808,7 @@ class GpuSimulator implements WebGpuSimulator {
    * curvature product), block A walked back with its tangent, and for "all" and "gaussNewton"
    * the Gauss-Newton product's plain sweeps.
    */
-  async #finishTangent(v: Float64Array, parts: Parts): Promise<void> {
+  async #finishTangent(params: Float64Array, v: Float64Array, parts: Parts): Promise<void> {
     const d = this.spec.d, t = this.#tangent(), hb = this.#hvpBuffers();
     const tangentSweep = parts !== "gaussNewton",
       gnSweep = parts === "all" || parts === "gaussNewton";
@@ -839,9 +844,9 @@ class GpuSimulator implements WebGpuSimulator {
     const traces = await batch.run();
     const h = this.#host, f64 = this.#f64;
     h.qnn.forEach((r, p) => {
-      if (gnSweep) this.#blockGrads(p, traces, at[p].gn, r.gGradPhi, r.gLamA);
+      if (gnSweep) this.#blockGrads(params, p, traces, at[p].gn, r.gGradPhi, r.gLamA);
       if (!tangentSweep) return;
-      const phi = this.#angles(p), dphi = v.subarray(p * this.#nPhi, (p + 1) * this.#nPhi);
+      const phi = this.#angles(params, p), dphi = this.#angles(v, p);
       const grad = f64.subarray(r.gradPhi / 8, r.gradPhi / 8 + this.#nPhi);
       const cgrad = f64.subarray(r.cGradPhi / 8, r.cGradPhi / 8 + this.#nPhi);
       const addLayer = (base: number, R: Float32Array | Float64Array, dR: typeof R) =>
@@ -913,7 +918,6 @@ class GpuSimulator implements WebGpuSimulator {
   ): Promise<{ grad: Float64Array; logits: Float64Array }> {
     const n = imageCount(images);
     await this.#setup(params, "grad");
-    this.#params = params;
     const logits = new Float64Array(n * CLASSES);
     const chunkCot = new Float64Array(CHUNK * CLASSES);
     for (let start = 0; start < n; start += CHUNK) {
@@ -923,7 +927,7 @@ class GpuSimulator implements WebGpuSimulator {
       cot(logits, start, nb, chunkCot);
       await this.#backwardChunk(nb, this.#outputCotangent(chunkCot, nb));
     }
-    return { grad: await this.#finish(), logits };
+    return { grad: await this.#finish(params), logits };
   }
 
   lossGrad(
@@ -987,7 +991,6 @@ class GpuSimulator implements WebGpuSimulator {
     }
     const n = labeledCount(images, labels);
     await this.#setup(params, "hvp", v);
-    this.#params = params;
     const ld = this.#ld, rows = Math.min(n, CHUNK) * CLASSES;
     const logits = new Float64Array(rows), jv = new Float64Array(rows);
     const u = new Float64Array(rows), du = new Float64Array(rows);
@@ -1011,7 +1014,7 @@ class GpuSimulator implements WebGpuSimulator {
         parts,
       );
     }
-    await this.#finishTangent(v, parts);
+    await this.#finishTangent(params, v, parts);
     const none = new Float64Array(0);
     const loss = total / n;
     if (parts === "gaussNewton") {
